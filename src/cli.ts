@@ -1,0 +1,17 @@
+// The `courier` command line (CONTRACT §1). Commands → the functions that do
+// the work; nothing else lives here. Each command registers itself from
+// src/commands/<name>.ts.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fromRoot } from './paths.js';
+
+const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
+
+const program = new Command('courier')
+  .description('Renders Toucan stories in Chromium and delivers them by email and Microsoft Teams.')
+  .version(version)
+  .showHelpAfterError();
+
+// Command registrations (one line each).
+
+await program.parseAsync(process.argv);
