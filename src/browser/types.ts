@@ -1,0 +1,70 @@
+// The render engine's interface, shared by processors, the CLI and tests.
+import type { Viewport } from '../contracts/common.js';
+import type { Annotation } from '../contracts/screenshot.js';
+
+export type CaptureFormat = 'png' | 'jpeg' | 'pdf';
+
+export const MIME_BY_FORMAT: Record<CaptureFormat, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  pdf: 'application/pdf',
+};
+
+export interface RenderRequest {
+  /** The resolved story URL (see resolveStoryUrl). */
+  url: URL;
+  selector: string;
+  /** Budget for the whole open + ready sequence (the job's timeoutMs). */
+  timeoutMs: number;
+  viewport: Viewport;
+  /** Captures taken from the same ready page, in this order (e.g. ['pdf', 'png'] for a report page). */
+  formats: CaptureFormat[];
+  lang?: string;
+  timezone?: string;
+  /** Bearer token sent to BACKEND_URL's origin only. */
+  token?: string;
+  annotations?: Annotation[];
+  /**
+   * Where to keep a screenshot of the page as it was when readiness timed out
+   * (absolute file path). The path appears in the SELECTOR_TIMEOUT message.
+   */
+  timeoutScreenshotPath?: string;
+  /** Aborts the render (job deadline, shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface Capture {
+  format: CaptureFormat;
+  mime: string;
+  data: Buffer;
+  /** Pixel size of an image (element size × deviceScaleFactor); for a PDF, its page size in CSS px. */
+  width: number;
+  height: number;
+  /** Page count of a PDF, null for images. */
+  pages: number | null;
+}
+
+/** What the page did, for errors that explain themselves. */
+export interface PageDiagnostics {
+  documentStatus: number | null;
+  failedRequests: { method: string; url: string; status: number | null; error?: string }[];
+  blockedRequests: string[];
+  consoleErrors: string[];
+}
+
+export interface RenderTimings {
+  openMs: number;
+  readyMs: number;
+  annotateMs?: number;
+  captureMs: number;
+}
+
+export interface RenderResult {
+  captures: Capture[];
+  timings: RenderTimings;
+  diagnostics: PageDiagnostics;
+}
+
+export interface Renderer {
+  render(request: RenderRequest): Promise<RenderResult>;
+}

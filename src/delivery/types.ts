@@ -1,0 +1,60 @@
+// Interfaces between the delivery orchestrator (deliver.ts: targets, ledger,
+// exactly-once) and the two channels (email.ts, teams.ts). Processors only
+// see DeliveryService.
+import type { Target, TeamsTarget } from '../contracts/common.js';
+import type { DeliveryReport } from '../contracts/result.js';
+import type { Message, MessageInput } from './messages.js';
+
+export interface DeliveryRequest {
+  /** The BullMQ job id: with the target and recipient, the key of a receipt. */
+  jobId: string;
+  targets: Target[];
+  input: MessageInput;
+}
+
+export interface DeliveryService {
+  /**
+   * Sends the message to every target, skipping recipients whose receipt says
+   * they were served by an earlier attempt of this job (status
+   * "already-sent"). Throws a CourierError: DELIVERY_FAILED naming every
+   * failed recipient and why, INVALID_JOB for a recipient outside
+   * RECIPIENT_DOMAINS or a channel that is not configured, FORBIDDEN_URL for
+   * a Teams service URL that is not allowed.
+   */
+  deliver(request: DeliveryRequest): Promise<DeliveryReport[]>;
+  close(): Promise<void>;
+}
+
+export interface EmailRecipients {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+}
+
+export interface EmailSendResult {
+  /** The Message-ID of the sent message. */
+  id: string;
+  accepted: string[];
+  rejected: { address: string; reason: string }[];
+}
+
+export interface EmailSender {
+  /** Sends one message to these recipients. `messageId` is deterministic per job, target and attempt set, so a duplicate would thread as one. */
+  send(message: Message, recipients: EmailRecipients, options: { messageId: string }): Promise<EmailSendResult>;
+  /** Connects and authenticates without sending (doctor). */
+  verify(): Promise<void>;
+  close(): void;
+}
+
+export interface TeamsChannelInfo {
+  id: string;
+  name: string;
+}
+
+export interface TeamsSender {
+  /** Starts a new thread in the target channel with the message as an Adaptive Card; returns the activity id. */
+  post(target: TeamsTarget, message: Message): Promise<{ id: string }>;
+  listChannels(teamId: string, serviceUrl: string, tenantId?: string): Promise<TeamsChannelInfo[]>;
+  /** Exchanges the app id and password for a token (doctor). */
+  checkToken(): Promise<void>;
+}
