@@ -72,3 +72,19 @@ export function originOf(url: string): string | null {
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) return null;
   return parsed.origin;
 }
+
+/**
+ * The Bot Connector service URL receives the bot's token, so it must start
+ * with an entry of TEAMS_SERVICE_URLS. Checked before any token is obtained.
+ */
+export function assertServiceUrlAllowed(serviceUrl: string, allowedPrefixes: string[]): void {
+  const parsed = safeUrl(serviceUrl);
+  const normalized = parsed?.toString() ?? '';
+  const allowed = parsed !== null && allowedPrefixes.some((prefix) => normalized.startsWith(prefix) || `${normalized}/`.startsWith(prefix));
+  if (!allowed) {
+    throw new CourierError(
+      'FORBIDDEN_URL',
+      `the Teams service URL ${JSON.stringify(serviceUrl)} is not allowed; it must start with one of TEAMS_SERVICE_URLS (${allowedPrefixes.join(', ') || 'none set'})`,
+    );
+  }
+}
