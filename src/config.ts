@@ -184,7 +184,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     if (!httpUrl.safeParse(entry).success) {
       problems.push(`TEAMS_SERVICE_URLS entry ${JSON.stringify(entry)}: expected an http(s) URL prefix such as https://smba.trafficmanager.net/`);
     } else {
-      teamsServiceUrls.push(entry);
+      // new URL() turns a bare origin into "https://host/", so a prefix can never match "https://host.evil.com".
+      teamsServiceUrls.push(new URL(entry).toString());
     }
   }
 
