@@ -32,7 +32,7 @@
     content.appendChild(title);
     content.appendChild(subtitle);
 
-    var width = 936, height = 400, left = 48, bottom = 36, top = 26;
+    var width = 936, height = 380, left = 48, bottom = 36, top = 26;
     var svg = el('svg', { class: 'tc-chart', width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, role: 'img' });
     var max = Math.max.apply(null, data.series.map(function (d) { return d.value; }));
     var step = (width - left) / data.series.length;
@@ -45,6 +45,11 @@
       svg.appendChild(el('text', { class: 'value', x: x + step * 0.35, y: height - bottom - h - 6, 'text-anchor': 'middle' }, String(d.value)));
     });
     content.appendChild(svg);
+    // Where and when it was rendered: shows the worker's lang and timezone settings.
+    var caption = document.createElement('p');
+    caption.className = 'tc-story-caption';
+    caption.textContent = 'Rendered for ' + navigator.language + ' · ' + Intl.DateTimeFormat().resolvedOptions().timeZone;
+    content.appendChild(caption);
     content.setAttribute('aria-busy', 'false');
   }
 

@@ -49,7 +49,9 @@ export interface PageDiagnostics {
   documentStatus: number | null;
   failedRequests: { method: string; url: string; status: number | null; error?: string }[];
   blockedRequests: string[];
+  /** The first few console errors and uncaught exceptions. */
   consoleErrors: string[];
+  consoleErrorCount: number;
 }
 
 export interface RenderTimings {

@@ -12,6 +12,7 @@ export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  acceptLanguage: string | undefined;
   at: number;
 }
 
@@ -123,7 +124,7 @@ export class ToucanStack {
 
   private record(list: RecordedRequest[], req: IncomingMessage): URL {
     const url = new URL(req.url ?? '/', 'http://stack.local');
-    list.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization, at: Date.now() });
+    list.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization, acceptLanguage: req.headers['accept-language'], at: Date.now() });
     return url;
   }
 
