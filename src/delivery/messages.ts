@@ -98,7 +98,8 @@ const OPERATOR_WORDS: Record<Operator, string> = {
 };
 
 export function formatTime(at: Date, timezone = 'UTC', lang = 'en-GB'): string {
-  return new Intl.DateTimeFormat(lang, { timeZone: timezone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(at);
+  // Explicit fields: Intl refuses timeZoneName together with dateStyle/timeStyle.
+  return new Intl.DateTimeFormat(lang, { timeZone: timezone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(at);
 }
 
 export function formatNumber(value: number, lang = 'en-GB'): string {
