@@ -1,0 +1,76 @@
+// The receipt ledger: which recipient already received which job's message.
+// One Redis hash per job under QUEUE_PREFIX:
+//
+//   <prefix>:receipts:<jobId>   field "<targetKey>|<recipient>"  value {"id": "<message or activity id>", "at": "<ISO time>"}
+//
+// A receipt is written right after a send succeeds; a retried job reads
+// them first and skips whoever is listed. HSETNX keeps the first id if two
+// attempts ever raced. The hash expires RECEIPT_TTL_SECONDS after its last
+// write, which must outlast any retry of the job (see RECEIPT_TTL_SECONDS).
+// With a `{courier}` prefix on Redis Cluster the key shares BullMQ's slot.
+import type { Redis } from 'ioredis';
+
+/**
+ * 7 days. A job's retries with the default policy (3 attempts, exponential
+ * backoff from 5 s) are over within a minute, and even 10 attempts from 5 s
+ * span under 1.5 hours; 7 days also covers a failed job retried by hand (a
+ * dashboard's "retry") within the week the artifacts themselves are kept.
+ */
+export const RECEIPT_TTL_SECONDS = 7 * 86400;
+
+export interface Receipt {
+  /** The Message-ID (email) or activity id (Teams) of the first successful send. */
+  id: string;
+  at: string;
+}
+
+export interface ReceiptLedger {
+  /** Receipts of these recipients of one target of one job, keyed by recipient as given. */
+  lookup(jobId: string, targetKey: string, recipients: string[]): Promise<Map<string, Receipt>>;
+  /** Records that these recipients received the message `id`. */
+  record(jobId: string, targetKey: string, recipients: string[], id: string): Promise<void>;
+}
+
+export interface ReceiptLedgerDeps {
+  redis: Redis;
+  /** QUEUE_PREFIX. */
+  prefix: string;
+  ttlSeconds?: number;
+  now?: () => Date;
+}
+
+/** Email addresses compare case-insensitively in practice; Teams channel ids are kept as they are. */
+function field(targetKey: string, recipient: string): string {
+  return `${targetKey}|${recipient.includes('@') ? recipient.toLowerCase() : recipient}`;
+}
+
+export function receiptKey(prefix: string, jobId: string): string {
+  return `${prefix}:receipts:${jobId}`;
+}
+
+export function createReceiptLedger({ redis, prefix, ttlSeconds = RECEIPT_TTL_SECONDS, now = () => new Date() }: ReceiptLedgerDeps): ReceiptLedger {
+  return {
+    async lookup(jobId, targetKey, recipients) {
+      const found = new Map<string, Receipt>();
+      if (recipients.length === 0) return found;
+      const values = await redis.hmget(receiptKey(prefix, jobId), ...recipients.map((r) => field(targetKey, r)));
+      recipients.forEach((recipient, i) => {
+        const value = values[i];
+        if (value) found.set(recipient, JSON.parse(value) as Receipt);
+      });
+      return found;
+    },
+
+    async record(jobId, targetKey, recipients, id) {
+      if (recipients.length === 0) return;
+      const key = receiptKey(prefix, jobId);
+      const value = JSON.stringify({ id, at: now().toISOString() } satisfies Receipt);
+      const tx = redis.multi();
+      for (const recipient of recipients) tx.hsetnx(key, field(targetKey, recipient), value);
+      tx.expire(key, ttlSeconds);
+      const results = await tx.exec();
+      const failed = results?.find(([err]) => err !== null);
+      if (!results || failed) throw new Error(`cannot write delivery receipts to Redis: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+    },
+  };
+}
