@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type Notification } from '../../src/alerts/state.js';
-import { alertKeys, createAlertStore, shouldAbandon, type AlertStore } from '../../src/alerts/store.js';
+import { alertKeys, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
+import { createReceiptLedger } from '../../src/delivery/ledger.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
 const prefix = testPrefix('alert-store');
@@ -134,6 +135,35 @@ describe('state and outbox', () => {
     expect(await next.pendingNotifications(alertId)).toEqual([]);
     // Marking does not change the state's version: the evaluation that follows commits from the version it loaded.
     expect((await next.load(alertId)).version).toBe(1);
+  });
+
+  it('with the delivery ledger, a worker dying after sending but before marking never doubles the message', async () => {
+    const alertId = newAlertId();
+    const channel = '19:ops@thread.tacv2';
+    const posted: string[] = [];
+    /** A send as deliver.ts does it: skip recipients with a receipt for this job id, else post and record. */
+    async function send(redis: Redis, n: PendingNotification): Promise<void> {
+      const ledger = createReceiptLedger({ redis, prefix });
+      if ((await ledger.lookup(n.id, 'teams-0', [channel])).has(channel)) return;
+      posted.push(`${n.kind} ${n.value}`);
+      await ledger.record(n.id, 'teams-0', [channel], `activity-${posted.length}`);
+    }
+
+    const dying = worker();
+    const result = await dying.store.commitTransition(alertId, 0, triggered, [triggeredMessage]);
+    if (!result.committed) throw new Error('commit refused');
+    for (const n of result.notifications) await send(dying.redis, n);
+    dying.redis.disconnect(); // dies before markDelivered
+
+    const retry = worker();
+    const { pending } = await retry.store.load(alertId);
+    expect(pending).toHaveLength(1);
+    for (const n of pending) {
+      await send(retry.redis, n);
+      await retry.store.markDelivered(alertId, n.id);
+    }
+    expect(posted).toEqual(['triggered 97.5']);
+    expect(await retry.store.pendingNotifications(alertId)).toEqual([]);
   });
 
   it('counts failed deliveries, and gives a notification up by the outbox policy', async () => {
