@@ -24,7 +24,7 @@ export const PHASE_BUDGET_MS = { annotate: 5_000, capture: 30_000 } as const;
 const MAX_LISTED = 10;
 const JPEG_QUALITY = 85;
 const CAPTURE_ATTR = 'data-courier-capture';
-const NAME_SHIM = "if (!('__name' in globalThis)) Object.defineProperty(globalThis, '__name', { value: (f) => f, configurable: true });";
+export const NAME_SHIM = "if (!('__name' in globalThis)) Object.defineProperty(globalThis, '__name', { value: (f) => f, configurable: true });";
 
 export interface RendererDeps {
   config: Config;

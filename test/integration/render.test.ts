@@ -1,0 +1,315 @@
+// The render engine against a real Chromium and the Toucan-like fixture stack.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OVERLAY_ID, annotationNodes, drawOverlay } from '../../src/browser/annotate.js';
+import { BrowserPool } from '../../src/browser/pool.js';
+import { NAME_SHIM, createRenderer } from '../../src/browser/render.js';
+import type { RenderRequest } from '../../src/browser/types.js';
+import type { Config } from '../../src/config.js';
+import { validateJob } from '../../src/contracts/index.js';
+import { CourierError } from '../../src/errors.js';
+import { resolveStoryUrl } from '../../src/urls.js';
+import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
+import { freePort } from '../setup/redis.js';
+import { ANNOTATION_RED, countColor, decodePng, showsChartNotLoader } from '../helpers/image.js';
+
+let stack: ToucanStack;
+let config: Config;
+let pool: BrowserPool;
+let render: (overrides: Partial<RenderRequest> & { query: string }) => ReturnType<ReturnType<typeof createRenderer>['render']>;
+const dir = mkdtempSync(join(tmpdir(), 'courier-render-'));
+
+beforeAll(async () => {
+  stack = await ToucanStack.start();
+  config = stackConfig(stack, { CONCURRENCY: '2' });
+  pool = new BrowserPool({ config, log: testLogger() });
+  const renderer = createRenderer({ config, pool, log: testLogger() });
+  render = ({ query, ...overrides }) =>
+    renderer.render({
+      url: resolveStoryUrl(`/demo?${query}`, config.frontendUrl),
+      selector: config.selector,
+      timeoutMs: 15_000,
+      viewport: { width: 1280, height: 618, deviceScaleFactor: 1 },
+      formats: ['png'],
+      token: stack.token,
+      ...overrides,
+    });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await stack?.close();
+});
+
+async function failure(promise: Promise<unknown>): Promise<CourierError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof CourierError) return err;
+    throw err;
+  }
+  throw new Error('expected the render to fail');
+}
+
+describe('render: a ready story is captured', () => {
+  it('captures the element at its size, showing the chart and not the loader', async () => {
+    const result = await render({ query: 'slide=sales' });
+    const [png] = result.captures;
+    expect(png).toMatchObject({ format: 'png', mime: 'image/png', width: 1000, height: 520, pages: null });
+    const image = decodePng(png!.data);
+    expect([image.width, image.height]).toEqual([1000, 520]);
+    const { chart, loader } = showsChartNotLoader(image);
+    expect(chart).toBeGreaterThan(0.1);
+    expect(loader).toBeLessThan(0.001);
+    expect(result.timings.openMs).toBeGreaterThan(0);
+    expect(result.timings.readyMs).toBeGreaterThan(0);
+    expect(result.timings.captureMs).toBeGreaterThan(0);
+    writeFileSync(join(dir, 'sales.png'), png!.data);
+  });
+
+  it('doubles the pixels at deviceScaleFactor 2', async () => {
+    const result = await render({ query: 'slide=revenue', viewport: { width: 1280, height: 618, deviceScaleFactor: 2 } });
+    const image = decodePng(result.captures[0]!.data);
+    expect([image.width, image.height]).toEqual([2000, 1040]);
+    expect(showsChartNotLoader(image).chart).toBeGreaterThan(0.1);
+  });
+
+  it('waits out a slow story instead of capturing its spinner', async () => {
+    const result = await render({ query: 'slide=churn&variant=slow' });
+    expect(result.timings.readyMs).toBeGreaterThanOrEqual(2500);
+    const { chart, loader } = showsChartNotLoader(decodePng(result.captures[0]!.data));
+    expect(chart).toBeGreaterThan(0.05);
+    expect(loader).toBeLessThan(0.001);
+  });
+
+  it('captures JPEG and a vector PDF of the element from the same ready page', async () => {
+    const result = await render({ query: 'slide=sales', formats: ['jpeg', 'pdf'] });
+    const [jpeg, pdf] = result.captures;
+    expect(jpeg).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 1000, height: 520 });
+    expect(jpeg!.data.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(pdf).toMatchObject({ format: 'pdf', mime: 'application/pdf', pages: 1 });
+    const file = join(dir, 'sales.pdf');
+    writeFileSync(file, pdf!.data);
+    expect(execFileSync('pdfinfo', [file]).toString()).toMatch(/Page size:\s+750 x 390 pts/);
+    const text = execFileSync('pdftotext', [file, '-']).toString();
+    expect(text).toContain('Sales by region');
+    expect(text).not.toContain('Loading story');
+    // Rasterised, the vector page shows the chart.
+    execFileSync('pdftoppm', ['-png', '-r', '96', '-singlefile', file, join(dir, 'sales-pdf')]);
+    expect(showsChartNotLoader(decodePng(readFileSync(join(dir, 'sales-pdf.png')))).chart).toBeGreaterThan(0.1);
+  });
+
+  it('applies lang and timezone to the page and to Accept-Language', async () => {
+    const before = stack.backendRequests.length;
+    const result = await render({ query: 'slide=sales', formats: ['pdf'], lang: 'fr-FR', timezone: 'Asia/Tokyo' });
+    const file = join(dir, 'lang.pdf');
+    writeFileSync(file, result.captures[0]!.data);
+    expect(execFileSync('pdftotext', [file, '-']).toString()).toContain('Rendered for fr-FR · Asia/Tokyo');
+    const dataCall = stack.backendRequests.slice(before).find((r) => r.path.startsWith('/data/'));
+    expect(dataCall?.acceptLanguage).toMatch(/^fr-FR/);
+  });
+});
+
+describe('render: the token goes to the backend only', () => {
+  it('adds the bearer token to backend requests and never to the frontend', async () => {
+    const frontBefore = stack.frontendRequests.length;
+    const backBefore = stack.backendRequests.length;
+    await render({ query: 'slide=sales' });
+    const backend = stack.backendRequests.slice(backBefore);
+    const frontend = stack.frontendRequests.slice(frontBefore);
+    expect(backend.length).toBeGreaterThan(0);
+    expect(backend.every((r) => r.authorization === `Bearer ${stack.token}`)).toBe(true);
+    expect(frontend.length).toBeGreaterThan(2);
+    expect(frontend.filter((r) => r.authorization !== undefined)).toEqual([]);
+  });
+});
+
+describe('render: deny by default', () => {
+  it('blocks and reports forbidden requests while the story still renders', async () => {
+    const result = await render({ query: 'slide=sales&variant=forbidden' });
+    expect(result.diagnostics.blockedRequests).toEqual(expect.arrayContaining([`${stack.forbiddenOrigin}/evil.js`, 'https://cdn.forbidden.invalid/logo.png']));
+    expect(stack.forbiddenRequests).toEqual([]);
+    expect(showsChartNotLoader(decodePng(result.captures[0]!.data)).chart).toBeGreaterThan(0.1);
+  });
+
+  it('refuses a story URL on another origin before anything is loaded', async () => {
+    const before = stack.frontendRequests.length + stack.forbiddenRequests.length;
+    const err = await failure(render({ query: '', url: new URL(`${stack.forbiddenOrigin}/demo?slide=sales`) }));
+    expect(err.code).toBe('FORBIDDEN_URL');
+    expect(err.retried).toBe(false);
+    expect(stack.frontendRequests.length + stack.forbiddenRequests.length).toBe(before);
+  });
+});
+
+describe('render: a story that is not ready is never captured', () => {
+  it('fails a never-ready story with SELECTOR_TIMEOUT naming the unmet condition, within its budget', async () => {
+    const shot = join(dir, 'never.timeout.png');
+    const started = Date.now();
+    const err = await failure(render({ query: 'slide=sales&variant=never', timeoutMs: 2000, timeoutScreenshotPath: shot }));
+    const elapsed = Date.now() - started;
+    expect(err.code).toBe('SELECTOR_TIMEOUT');
+    expect(err.message).toMatch(/^SELECTOR_TIMEOUT: waiting for selector "\.tc-slide__content, \.tc-story" failed: timeout 2000ms exceeded/);
+    expect(err.message).toContain('a busy indicator "[aria-busy=\\"true\\"]" is still visible');
+    expect(err.message).toContain('(HTTP 200)');
+    expect(err.message).toContain(`see ${shot}`);
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThan(2000 + 15_000);
+    // The kept screenshot shows what the page was doing: the loader.
+    expect(existsSync(shot)).toBe(true);
+    expect(showsChartNotLoader(decodePng(readFileSync(shot))).loader).toBeGreaterThan(0.2);
+  });
+
+  it('names the 401 of the data call', async () => {
+    const err = await failure(render({ query: 'slide=sales&variant=unauthorized', timeoutMs: 2500 }));
+    expect(err.code).toBe('SELECTOR_TIMEOUT');
+    expect(err.message).toMatch(/failed requests: GET http:\/\/127\.0\.0\.1:\d+\/private\/sales\?delay=300 → 401/);
+    expect(err.message).toMatch(/console errors: [1-9]/);
+  });
+
+  it('names a network that never goes quiet', async () => {
+    const err = await failure(render({ query: 'slide=sales&variant=poll', timeoutMs: 2500 }));
+    expect(err.message).toContain('still unmet: the network was not quiet');
+  });
+
+  it('names a layout that keeps changing', async () => {
+    const err = await failure(render({ query: 'slide=sales&variant=jitter', timeoutMs: 2500 }));
+    expect(err.message).toContain('still unmet: the layout kept changing');
+  });
+
+  it('reports an HTTP error on the story document as NAVIGATION_FAILED', async () => {
+    const err = await failure(render({ query: '', url: new URL(`${stack.frontendUrl}/no-such-story`) }));
+    expect(err.code).toBe('NAVIGATION_FAILED');
+    expect(err.message).toContain('answered HTTP 404');
+  });
+
+  it('reports a frontend that refuses connections as NAVIGATION_FAILED', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const closedConfig = stackConfig(stack, { FRONTEND_URL: closed });
+    const renderer = createRenderer({ config: closedConfig, pool, log: testLogger() });
+    const err = await failure(
+      renderer.render({ url: new URL(`${closed}/demo`), selector: '.x', timeoutMs: 5000, viewport: { width: 800, height: 600, deviceScaleFactor: 1 }, formats: ['png'] }),
+    );
+    expect(err.code).toBe('NAVIGATION_FAILED');
+    expect(err.message).toContain('ERR_CONNECTION_REFUSED');
+  });
+});
+
+describe('render: annotations are drawn by Chromium, inside the element only', () => {
+  it('puts annotation pixels where the shape is, and scales them with deviceScaleFactor', async () => {
+    const job = validateJob('screenshot', { url: '/demo', annotations: [{ type: 'rect', x: 100, y: 100, width: 200, height: 100, strokeWidth: 4 }] });
+    const one = decodePng((await render({ query: 'slide=churn', annotations: job.annotations })).captures[0]!.data);
+    // The top edge of the rectangle, at y = 100 ± 2.
+    expect(countColor(one, ANNOTATION_RED, 30, { x: 110, y: 98, width: 180, height: 4 })).toBeGreaterThan(300);
+    // The middle of the rectangle is not painted (it is a stroke, not a fill).
+    expect(countColor(one, ANNOTATION_RED, 30, { x: 150, y: 130, width: 100, height: 40 })).toBe(0);
+    const two = decodePng((await render({ query: 'slide=churn', annotations: job.annotations, viewport: { width: 1280, height: 618, deviceScaleFactor: 2 } })).captures[0]!.data);
+    expect(countColor(two, ANNOTATION_RED, 30, { x: 220, y: 196, width: 360, height: 8 })).toBeGreaterThan(4 * 300);
+  });
+
+  it('clips shapes that reach outside the element', async () => {
+    const job = validateJob('screenshot', {
+      url: '/demo',
+      annotations: [
+        { type: 'rect', x: -60, y: -60, width: 1200, height: 700, strokeWidth: 8 },
+        { type: 'line', from: [500, 260], to: [3000, 260], strokeWidth: 8 },
+        { type: 'text', at: [950, 10], text: 'far too long a label to fit inside' },
+      ],
+    });
+    const seen = await pool.withPage(async (page) => {
+      await page.evaluateOnNewDocument(NAME_SHIM);
+      await page.setViewport({ width: 1280, height: 700 });
+      await page.setExtraHTTPHeaders({ authorization: `Bearer ${stack.token}` });
+      await page.goto(`${stack.frontendUrl}/demo?slide=sales&delay=0`);
+      await page.waitForSelector('.tc-slide__content[aria-busy="false"]');
+      const drawn = await page.evaluate(drawOverlay, '.tc-slide__content', OVERLAY_ID, annotationNodes(job.annotations));
+      const box = await page.$eval('.tc-slide__content', (el) => el.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number });
+      return { drawn, box, png: decodePng(await page.screenshot({ type: 'png' })) };
+    });
+    const { png, box } = seen;
+    expect(seen.drawn).toBe(3);
+    const total = countColor(png, ANNOTATION_RED, 30);
+    const inside = countColor(png, ANNOTATION_RED, 30, box);
+    expect(inside).toBeGreaterThan(1000);
+    expect(total - inside).toBe(0);
+  });
+});
+
+describe('browser pool', () => {
+  it('gives BROWSER_CRASHED to the render in flight when Chromium dies, and the next render works', async () => {
+    await pool.warmUp();
+    const pid = pool.browserPid();
+    expect(pid).not.toBeNull();
+    const inFlight = render({ query: 'slide=sales&variant=slow' });
+    await new Promise((r) => setTimeout(r, 800));
+    process.kill(pid!, 'SIGKILL');
+    const err = await failure(inFlight);
+    expect(err.code).toBe('BROWSER_CRASHED');
+    expect(err.retried).toBe(true);
+    const next = await render({ query: 'slide=sales' });
+    expect(showsChartNotLoader(decodePng(next.captures[0]!.data)).chart).toBeGreaterThan(0.1);
+    expect(pool.browserPid()).not.toBe(pid);
+  });
+
+  it('never shares cookies or storage between two renders', async () => {
+    const seen = [];
+    for (let i = 0; i < 2; i++) {
+      seen.push(
+        await pool.withPage(async (page) => {
+          await page.goto(`${stack.frontendUrl}/`);
+          const before = await page.evaluate(() => `${document.cookie}|${localStorage.getItem('k') ?? ''}`);
+          await page.evaluate(() => {
+            document.cookie = 'session=abc';
+            localStorage.setItem('k', 'v');
+          });
+          return before;
+        }),
+      );
+    }
+    expect(seen).toEqual(['|', '|']);
+  });
+
+  it('leaves no Chromium process behind after close', async () => {
+    const own = new BrowserPool({ config, log: testLogger() });
+    await own.warmUp();
+    const pid = own.browserPid()!;
+    const group = processGroup(pid);
+    expect(group.length).toBeGreaterThan(1);
+    await own.close();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(group.filter(alive)).toEqual([]);
+  });
+
+  it('recycles the browser after its page budget', async () => {
+    const own = new BrowserPool({ config: { ...config, browserRecycleAfter: 2 }, log: testLogger() });
+    const pids = [];
+    try {
+      for (let i = 0; i < 3; i++) pids.push(await own.withPage(async () => own.browserPid()));
+    } finally {
+      await own.close();
+    }
+    expect(pids[0]).toBe(pids[1]);
+    expect(pids[2]).not.toBe(pids[0]);
+  });
+});
+
+function processGroup(pgid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=']).toString();
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, group]) => group === pgid)
+    .map(([pid]) => pid!);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
