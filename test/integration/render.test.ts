@@ -286,7 +286,7 @@ describe('browser pool', () => {
     const own = new BrowserPool({ config: { ...config, browserRecycleAfter: 2 }, log: testLogger() });
     const pids = [];
     try {
-      for (let i = 0; i < 3; i++) pids.push(await own.withPage(async () => own.browserPid()));
+      for (let i = 0; i < 3; i++) pids.push(await own.withPage(() => Promise.resolve(own.browserPid())));
     } finally {
       await own.close();
     }
