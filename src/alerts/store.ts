@@ -21,7 +21,7 @@
 // that lost its lock or raced another can never overwrite newer state.
 //
 // Keys (all under one prefix, so `{courier}` keeps them in one Redis Cluster slot):
-//   <prefix>:alert:<alertId>:state     hash: version, epoch, seq, state (JSON), updatedAt
+//   <prefix>:alert:<alertId>:state     hash: version, epoch, seq, state (JSON), evaluationId, updatedAt
 //   <prefix>:alert:<alertId>:outbox    hash: notification id → notification JSON
 //   <prefix>:alert:<alertId>:attempts  hash: notification id → failed delivery attempts
 //   <prefix>:alert:<alertId>:lock      string: the owner's token
@@ -62,8 +62,17 @@ export interface StoredAlert {
   state: AlertState | null;
   /** Oldest first. */
   pending: PendingNotification[];
+  /** The evaluation (BullMQ job id) that made the last commit; see alreadyEvaluated. */
+  lastEvaluationId: string | null;
   /** Stored data that could not be read (ignored); for a warning in the log. */
   problems: string[];
+}
+
+export interface CommitOptions {
+  /** Refuse the commit unless this lock token still owns the alert's lock. */
+  lockToken?: string;
+  /** Who evaluated: the BullMQ job id, the same across the job's attempts. */
+  evaluationId?: string;
 }
 
 export type CommitResult =
@@ -98,7 +107,7 @@ export interface AlertStore {
    * step, if the stored version is still `expectedVersion` (and the lock is
    * still `lockToken`'s). Returns the notifications with their ids.
    */
-  commitTransition(alertId: string, expectedVersion: number, next: AlertState, notifications: Notification[], options?: { lockToken?: string }): Promise<CommitResult>;
+  commitTransition(alertId: string, expectedVersion: number, next: AlertState, notifications: Notification[], options?: CommitOptions): Promise<CommitResult>;
   pendingNotifications(alertId: string): Promise<PendingNotification[]>;
   /** Removes a delivered notification from the outbox; false if it was not pending (already marked). */
   markDelivered(alertId: string, notificationId: string): Promise<boolean>;
@@ -132,6 +141,18 @@ export function alertKeys(prefix: string, alertId: string): AlertKeys {
   return { state: `${base}:state`, outbox: `${base}:outbox`, attempts: `${base}:attempts`, lock: `${base}:lock` };
 }
 
+/**
+ * Whether this job already evaluated the alert successfully in an earlier
+ * attempt (the attempt then failed while delivering). Its retry must only
+ * deliver what is pending: evaluating again would, with notify every-time,
+ * send a second "triggered" message for one scheduled evaluation. A job
+ * whose committed evaluation was an error (errorCount > 0) evaluates again:
+ * that is what its retries are for.
+ */
+export function alreadyEvaluated(stored: StoredAlert, evaluationId: string): boolean {
+  return stored.lastEvaluationId === evaluationId && stored.state !== null && stored.state.errorCount === 0;
+}
+
 /** Why a pending notification should be given up now, or null to keep trying. */
 export function shouldAbandon(pending: PendingNotification, now: number, policy: OutboxPolicy = DEFAULT_OUTBOX_POLICY): string | null {
   if (pending.attempts >= policy.maxAttempts) return `delivery failed ${pending.attempts} times`;
@@ -142,7 +163,8 @@ export function shouldAbandon(pending: PendingNotification, now: number, policy:
 
 // Lua: all-or-nothing commit. KEYS: state, outbox, attempts, lock.
 // ARGV: expected version, lock token ('' = not fenced), epoch for a new
-// record, state JSON, id prefix, TTL ms, now ms, then one JSON per notification.
+// record, state JSON, id prefix, TTL ms, now ms, evaluation id, then one JSON
+// per notification.
 // Returns {1, version, id…} | {0, current version} | {-1, 0} (lock lost).
 const COMMIT_SCRIPT = `
 if ARGV[2] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[2] then
@@ -155,13 +177,13 @@ end
 local epoch = redis.call('HGET', KEYS[1], 'epoch') or ARGV[3]
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local result = {1, version + 1}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   seq = seq + 1
   local id = ARGV[5] .. epoch .. ':' .. seq
   redis.call('HSET', KEYS[2], id, ARGV[i])
   result[#result + 1] = id
 end
-redis.call('HSET', KEYS[1], 'version', version + 1, 'epoch', epoch, 'seq', seq, 'state', ARGV[4], 'updatedAt', ARGV[7])
+redis.call('HSET', KEYS[1], 'version', version + 1, 'epoch', epoch, 'seq', seq, 'state', ARGV[4], 'evaluationId', ARGV[8], 'updatedAt', ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
@@ -277,7 +299,8 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
         if (parsed.success) state = parsed.data;
         else problems.push(`the stored state of alert ${alertId} is unreadable; it is evaluated as if new`);
       }
-      return { version, state, pending: readPending(outbox ?? {}, attempts ?? {}, problems), problems };
+      const lastEvaluationId = stateHash?.evaluationId ? stateHash.evaluationId : null;
+      return { version, state, pending: readPending(outbox ?? {}, attempts ?? {}, problems), lastEvaluationId, problems };
     },
 
     async commitTransition(alertId, expectedVersion, next, notifications, commitOptions = {}) {
@@ -297,6 +320,7 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
         `alert:${alertId}:`,
         String(stateTtlMs),
         String(now()),
+        commitOptions.evaluationId ?? '',
         ...notifications.map((n) => JSON.stringify(n)),
       );
       // The shape COMMIT_SCRIPT returns: {status, version, id…}.

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type Notification } from '../../src/alerts/state.js';
-import { alertKeys, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
+import { alertKeys, alreadyEvaluated, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
 import { createReceiptLedger } from '../../src/delivery/ledger.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
@@ -56,7 +56,7 @@ afterAll(async () => {
 describe('state and outbox', () => {
   it('an alert never evaluated has version 0, no state and nothing pending', async () => {
     const { store } = worker();
-    expect(await store.load(newAlertId())).toEqual({ version: 0, state: null, pending: [], problems: [] });
+    expect(await store.load(newAlertId())).toEqual({ version: 0, state: null, pending: [], lastEvaluationId: null, problems: [] });
   });
 
   it('a commit writes the state and its notifications together, with stable ids under QUEUE_PREFIX', async () => {
@@ -166,6 +166,22 @@ describe('state and outbox', () => {
     expect(await retry.store.pendingNotifications(alertId)).toEqual([]);
   });
 
+  it('remembers which job evaluated last, so a retry after a failed delivery only delivers', async () => {
+    const { store } = worker();
+    const alertId = newAlertId();
+    // Attempt 1 of job "repeat:cpu:1" evaluated (triggered), then its delivery failed.
+    await store.commitTransition(alertId, 0, triggered, [triggeredMessage], { evaluationId: 'repeat:cpu:1' });
+    const retry = await store.load(alertId);
+    expect(retry.lastEvaluationId).toBe('repeat:cpu:1');
+    expect(alreadyEvaluated(retry, 'repeat:cpu:1')).toBe(true);
+    // The next scheduled job evaluates.
+    expect(alreadyEvaluated(retry, 'repeat:cpu:2')).toBe(false);
+
+    // A job whose evaluation failed is evaluated again by its retries.
+    await store.commitTransition(alertId, retry.version, { ...triggered, errorCount: 1, lastError: 'HTTP 500' }, [errorMessage], { evaluationId: 'repeat:cpu:2' });
+    expect(alreadyEvaluated(await store.load(alertId), 'repeat:cpu:2')).toBe(false);
+  });
+
   it('counts failed deliveries, and gives a notification up by the outbox policy', async () => {
     const { store } = worker();
     const alertId = newAlertId();
@@ -215,7 +231,7 @@ describe('deleteAlert', () => {
 
     await store.deleteAlert(alertId);
     expect(await keysOf(alertId)).toEqual([]);
-    expect(await store.load(alertId)).toEqual({ version: 0, state: null, pending: [], problems: [] });
+    expect(await store.load(alertId)).toEqual({ version: 0, state: null, pending: [], lastEvaluationId: null, problems: [] });
   });
 
   it('an evaluation in flight when the alert is deleted cannot bring its state back', async () => {
