@@ -38,9 +38,19 @@ export interface EmailSendResult {
   rejected: { address: string; reason: string }[];
 }
 
+export interface EmailSendOptions {
+  messageId: string;
+  /**
+   * The SMTP envelope (who actually receives it) when it differs from the
+   * headers: a retry sends only to recipients not yet served, while To/Cc stay
+   * as on the first attempt, so every copy is the same message.
+   */
+  envelopeTo?: string[];
+}
+
 export interface EmailSender {
   /** Sends one message to these recipients. `messageId` is deterministic per job, target and attempt set, so a duplicate would thread as one. */
-  send(message: Message, recipients: EmailRecipients, options: { messageId: string }): Promise<EmailSendResult>;
+  send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult>;
   /** Connects and authenticates without sending (doctor). */
   verify(): Promise<void>;
   close(): void;

@@ -1,0 +1,338 @@
+// The email channel: nodemailer over a pooled SMTP transport (SMTP_URL).
+// It lays a Message out with the templates in templates/email/, decides how
+// the image and the document travel (inline / attached, or a signed link
+// when the encoded size is over MAIL_MAX_ATTACHMENT_BYTES), and turns SMTP
+// failures into sentences an operator can act on. It knows nothing of
+// receipts or retries: that is deliver.ts.
+import { createHash } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { redactUrlCredentials, type Config } from '../config.js';
+import { CourierError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { signArtifactUrl } from '../server/signing.js';
+import type { Message } from './messages.js';
+import { emailView, loadEmailTemplates, type EmailTemplates, type PartDelivery } from './templates.js';
+import type { EmailRecipients, EmailSender, EmailSendOptions, EmailSendResult } from './types.js';
+
+export type EmailConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailMaxAttachmentBytes' | 'publicUrl' | 'artifactLinkSecret' | 'artifactLinkTtlSeconds'>;
+
+/** Content-ID of the story image inside the HTML part. */
+export const IMAGE_CID = 'story-image@courier';
+
+// ---------------------------------------------------------------------------
+// Sizes and how each part travels (pure)
+
+/**
+ * Bytes a part takes inside the message once base64-encoded, as nodemailer
+ * writes it: 4 characters per 3 bytes, in lines of 76 plus CRLF. This is
+ * what counts against the server's message size limit, about 137% of the file.
+ */
+export function base64EncodedSize(bytes: number): number {
+  const chars = 4 * Math.ceil(bytes / 3);
+  return chars + 2 * Math.ceil(chars / 76);
+}
+
+export interface PartsPlan {
+  image: PartDelivery | null;
+  document: PartDelivery | null;
+  /** Parts over the limit that still travel in the email because no signed link can be made. */
+  oversizedWithoutLink: { part: 'image' | 'document'; encodedBytes: number }[];
+}
+
+/**
+ * Decides how the document and the image travel. MAIL_MAX_ATTACHMENT_BYTES
+ * budgets all encoded parts of one email together, because that is what a
+ * server's size limit sees; the document goes first (it is the point of a
+ * report), then the image. A part that does not fit becomes a signed link
+ * when PUBLIC_URL is set and the part is a stored artifact. When no link can
+ * be made it is still attached: dropping it would send an email without its
+ * content, and many servers accept more than the configured budget; if this
+ * one does not, the send fails with a "message too large" reason that names
+ * PUBLIC_URL.
+ */
+export function planParts(message: Message, maxBytes: number, signLink: ((artifactPath: string) => string) | null): PartsPlan {
+  let budget = maxBytes;
+  const oversizedWithoutLink: PartsPlan['oversizedWithoutLink'] = [];
+  const decide = (part: 'image' | 'document', data: Buffer, artifactPath: string | null, travels: 'inline' | 'attached'): PartDelivery => {
+    const encodedBytes = base64EncodedSize(data.length);
+    if (encodedBytes <= budget) {
+      budget -= encodedBytes;
+      return { how: travels, bytes: data.length };
+    }
+    if (signLink && artifactPath) return { how: 'link', bytes: data.length, url: signLink(artifactPath) };
+    budget -= encodedBytes;
+    oversizedWithoutLink.push({ part, encodedBytes });
+    return { how: travels, bytes: data.length };
+  };
+  const document = message.document ? decide('document', message.document.data, message.document.artifactPath, 'attached') : null;
+  const image = message.image ? decide('image', message.image.data, message.image.artifactPath, 'inline') : null;
+  return { image, document, oversizedWithoutLink };
+}
+
+/** A stable file name for the inline image, from the story title. */
+export function imageFilename(title: string, mime: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `${slug || 'story'}.${mime === 'image/jpeg' ? 'jpg' : 'png'}`;
+}
+
+/** The bare address of MAIL_FROM ("Toucan <reports@corp.com>" → reports@corp.com). */
+export function senderAddress(mailFrom: string): string {
+  const [first] = addressparser(mailFrom, { flatten: true });
+  return first?.address ?? mailFrom;
+}
+
+/**
+ * The Message-ID of one job's message to one target: the same on every
+ * attempt, so a duplicate (see deliver.ts for when one can happen) is the same
+ * message to mail clients, which thread it with the first (Gmail even drops it).
+ */
+export function deterministicMessageId(jobId: string, targetKey: string, mailFrom: string | null): string {
+  const hash = createHash('sha256').update(`${jobId}\n${targetKey}`).digest('hex').slice(0, 32);
+  const domain = mailFrom ? senderAddress(mailFrom).split('@')[1] : undefined;
+  return `<courier.${hash}@${domain && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'courier.invalid'}>`;
+}
+
+// ---------------------------------------------------------------------------
+// SMTP failures in words (pure)
+
+export type SmtpFailureKind = 'auth' | 'refused-recipient' | 'throttled' | 'connection' | 'timeout' | 'tls' | 'dns' | 'message-refused' | 'other';
+
+export interface SmtpFailure {
+  kind: SmtpFailureKind;
+  /** What happened, with the server's own words when it gave some. */
+  reason: string;
+  /** What the operator can do about it. */
+  hint: string;
+}
+
+interface SmtpErrorFields {
+  code?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+  message?: unknown;
+  errno?: unknown;
+  syscall?: unknown;
+  address?: unknown;
+  port?: unknown;
+}
+
+/** Describes a reply code + text from the server for one recipient (RCPT TO). */
+export function describeRecipientReply(responseCode: number | undefined, response: string): SmtpFailure {
+  const said = response.trim() || (responseCode ? String(responseCode) : 'no reply');
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+    return { kind: 'throttled', reason: `throttled or deferred by the server (${said})`, hint: 'the server asked to try later; the job is retried with backoff' };
+  }
+  return { kind: 'refused-recipient', reason: `recipient refused (${said})`, hint: 'check the address; the server does not accept mail for it from this sender' };
+}
+
+export function describeSmtpError(err: unknown): SmtpFailure {
+  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as SmtpErrorFields;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const response = typeof e.response === 'string' ? e.response.trim() : '';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const lower = message.toLowerCase();
+
+  if (code === 'EAUTH' || code === 'ENOAUTH' || responseCode === 535 || responseCode === 534 || responseCode === 530) {
+    return {
+      kind: 'auth',
+      reason: `authentication failed (${response || message})`,
+      hint: 'check the user and password in SMTP_URL (percent-encode @ : / % in them); some providers need an app password or SMTP AUTH enabled for the mailbox',
+    };
+  }
+  if (/econnrefused/.test(lower) || e.errno === 'ECONNREFUSED') {
+    return { kind: 'connection', reason: `connection refused (${message})`, hint: 'nothing listens at the host and port of SMTP_URL: check them (587 for smtp:// with STARTTLS, 465 for smtps://) and any firewall' };
+  }
+  if (code === 'EDNS' || /enotfound|eai_again/.test(lower)) {
+    return { kind: 'dns', reason: `SMTP host not found (${message})`, hint: 'the host name of SMTP_URL does not resolve from this worker' };
+  }
+  if (code === 'ETLS' || /wrong version number|certificate|self[- ]signed|ssl|tls/.test(lower)) {
+    return {
+      kind: 'tls',
+      reason: `TLS failed (${message})`,
+      hint: 'use smtps:// for port 465 and smtp:// (STARTTLS) for 587; for a private CA set NODE_EXTRA_CA_CERTS to its certificate file',
+    };
+  }
+  if (code === 'ETIMEDOUT' || /timed? ?out/.test(lower)) {
+    return { kind: 'timeout', reason: `the SMTP server did not answer in time (${message})`, hint: 'a firewall may drop the traffic, or the port expects TLS from the first byte (smtps://)' };
+  }
+  if (code === 'EENVELOPE' && responseCode !== undefined) {
+    return describeRecipientReply(responseCode, response || message);
+  }
+  if (responseCode === 552 || /size|too (large|big)/.test(lower)) {
+    return {
+      kind: 'message-refused',
+      reason: `message refused as too large (${response || message})`,
+      hint: 'lower MAIL_MAX_ATTACHMENT_BYTES below the server limit and set PUBLIC_URL so large files travel as links',
+    };
+  }
+  if (responseCode === 421 || responseCode === 450 || responseCode === 451 || responseCode === 452 || responseCode === 454) {
+    return { kind: 'throttled', reason: `throttled or deferred by the server (${response || message})`, hint: 'the server asked to try later; the job is retried with backoff' };
+  }
+  if (code === 'ECONNECTION' || code === 'ESOCKET') {
+    return { kind: 'connection', reason: `connection to the SMTP server failed (${message})`, hint: 'check the host and port of SMTP_URL and that the server is up' };
+  }
+  return { kind: 'other', reason: message, hint: 'see the SMTP server logs' };
+}
+
+// ---------------------------------------------------------------------------
+// Transport and sender (the edge)
+
+/**
+ * nodemailer options from SMTP_URL. Query parameters of the URL pass through
+ * (e.g. ?requireTLS=true, ?tls.rejectUnauthorized=false, ?name=worker.corp.com)
+ * and may override the timeouts chosen here, which are shorter than
+ * nodemailer's defaults so a dead server fails a job well within JOB_TIMEOUT_MS.
+ */
+export function smtpTransportOptions(smtpUrl: string): SMTPPool.Options {
+  return {
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+    ...parseConnectionUrl(smtpUrl),
+    pool: true,
+    maxConnections: 2,
+    maxMessages: 100,
+    logger: false,
+    debug: false,
+  };
+}
+
+export interface EmailSenderDeps {
+  config: EmailConfig;
+  log: Logger;
+  templates?: EmailTemplates;
+  /** The clock for link expiry (tests move it). */
+  now?: () => Date;
+}
+
+export function createEmailSender({ config, log, templates = loadEmailTemplates(), now = () => new Date() }: EmailSenderDeps): EmailSender {
+  const { smtpUrl, mailFrom } = config;
+  if (!smtpUrl || !mailFrom) throw new Error('createEmailSender needs SMTP_URL and MAIL_FROM');
+  const transport = nodemailer.createTransport(smtpTransportOptions(smtpUrl));
+  const server = redactUrlCredentials(smtpUrl);
+  const { publicUrl, artifactLinkSecret, artifactLinkTtlSeconds } = config;
+  const signLink =
+    publicUrl && artifactLinkSecret
+      ? (path: string) => signArtifactUrl(publicUrl, artifactLinkSecret, path, Math.floor(now().getTime() / 1000) + artifactLinkTtlSeconds)
+      : null;
+
+  return {
+    async send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult> {
+      const plan = planParts(message, config.mailMaxAttachmentBytes, signLink);
+      for (const { part, encodedBytes } of plan.oversizedWithoutLink) {
+        log.warn(
+          { channel: 'email', part, encodedBytes, limit: config.mailMaxAttachmentBytes },
+          `the ${part} is over MAIL_MAX_ATTACHMENT_BYTES but PUBLIC_URL is not set (or it is not a stored artifact), so it is attached anyway`,
+        );
+      }
+      const { html, text } = templates.render(
+        emailView(message, { image: plan.image, document: plan.document, imageCid: IMAGE_CID, linkTtlSeconds: artifactLinkTtlSeconds }),
+      );
+      const attachments: Mail.Attachment[] = [];
+      if (message.document && plan.document?.how === 'attached') {
+        attachments.push({ filename: message.document.filename, content: message.document.data, contentType: message.document.mime });
+      }
+      if (message.image && plan.image?.how === 'inline') {
+        attachments.push({ filename: imageFilename(message.title, message.image.mime), content: message.image.data, contentType: message.image.mime, cid: IMAGE_CID });
+      }
+      const everyone = [...recipients.to, ...recipients.cc, ...recipients.bcc];
+      try {
+        const info = await transport.sendMail({
+          from: mailFrom,
+          to: recipients.to,
+          cc: recipients.cc,
+          bcc: recipients.bcc,
+          // A subject typed by a person must stay one header line.
+          subject: message.subject.replace(/\s+/g, ' ').trim(),
+          html,
+          text,
+          messageId: options.messageId,
+          attachments,
+          envelope: { from: senderAddress(mailFrom), to: options.envelopeTo ?? everyone },
+          // RFC 3834: an automatic message; out-of-office replies should not answer it.
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+        });
+        return {
+          id: info.messageId || options.messageId,
+          accepted: info.accepted.map(addressOf),
+          rejected: rejectedOf((info as { rejectedErrors?: unknown }).rejectedErrors),
+        };
+      } catch (err) {
+        const rejected = rejectedOf((err as { rejectedErrors?: unknown }).rejectedErrors);
+        // Every recipient refused at RCPT TO: per-recipient reasons, not a channel failure.
+        if (rejected.length > 0) return { id: options.messageId, accepted: [], rejected };
+        const failure = describeSmtpError(err);
+        throw new CourierError('DELIVERY_FAILED', `${failure.reason}; ${failure.hint}`, { cause: err });
+      }
+    },
+
+    async verify(): Promise<void> {
+      try {
+        await transport.verify();
+      } catch (err) {
+        const failure = describeSmtpError(err);
+        throw new CourierError('DELIVERY_FAILED', `SMTP check of ${server} failed: ${failure.reason}; ${failure.hint}`, { cause: err });
+      }
+    },
+
+    close(): void {
+      transport.close();
+    },
+  };
+}
+
+function addressOf(entry: string | Mail.Address): string {
+  return typeof entry === 'string' ? entry : entry.address;
+}
+
+function rejectedOf(errors: unknown): EmailSendResult['rejected'] {
+  if (!Array.isArray(errors)) return [];
+  return errors.map((e: SmtpErrorFields & { recipient?: unknown }) => {
+    const reply = describeRecipientReply(typeof e.responseCode === 'number' ? e.responseCode : undefined, typeof e.response === 'string' ? e.response : String(e.message));
+    return { address: String(e.recipient), reason: reply.reason };
+  });
+}
+
+/** The real EmailSender from the configuration, or null when email is off (no SMTP_URL). */
+export function createEmailSenderFromConfig(config: EmailConfig, log: Logger): EmailSender | null {
+  if (!config.smtpUrl) return null;
+  return createEmailSender({ config, log });
+}
+
+export interface SmtpCheck {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * `courier doctor`: connects to SMTP_URL and authenticates (EHLO, STARTTLS
+ * when offered, AUTH) without sending anything. Never shows the password.
+ */
+export async function checkSmtp(config: Pick<Config, 'smtpUrl'>): Promise<SmtpCheck> {
+  if (!config.smtpUrl) return { ok: true, detail: 'not configured (SMTP_URL is empty): email delivery is off' };
+  const shown = redactUrlCredentials(config.smtpUrl);
+  const options: SMTPTransport.Options = { ...parseConnectionUrl(config.smtpUrl), connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000, logger: false };
+  const transport = nodemailer.createTransport(options);
+  try {
+    await transport.verify();
+    const user = options.auth?.user;
+    return { ok: true, detail: `${shown}: connected${user ? ` and authenticated as ${user}` : ' (no AUTH configured)'}` };
+  } catch (err) {
+    const failure = describeSmtpError(err);
+    return { ok: false, detail: `${shown}: ${failure.reason}. Hint: ${failure.hint}` };
+  } finally {
+    transport.close();
+  }
+}
