@@ -1,0 +1,241 @@
+// The delivery orchestrator: one message to every target of a job, each
+// recipient served exactly once as people see it.
+//
+//  1. Check every target before anything is sent: recipients inside
+//     RECIPIENT_DOMAINS, Teams service URLs inside TEAMS_SERVICE_URLS, and
+//     the channel configured. One bad target means nothing is sent at all.
+//  2. For each target, read its receipts (ledger.ts): recipients already
+//     served by an earlier attempt are reported `already-sent` and skipped.
+//  3. Send to the others; write a receipt right after each successful send.
+//  4. Attempt every target even when one fails; then fail with
+//     DELIVERY_FAILED naming each recipient not served and why, so the retry
+//     sends only to them.
+//
+// The remaining window: if the process dies after the SMTP server accepted a
+// message (or the Bot Connector created the post) and before the receipt is
+// written — a single Redis round trip — the retry sends again. An email
+// duplicate carries the same deterministic Message-ID, so mail clients show
+// it as the same message (Gmail discards it); a Teams duplicate is a second post.
+import type { Config } from '../config.js';
+import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
+import type { DeliveryReport } from '../contracts/result.js';
+import { CourierError, errorMessage, isCourierError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { assertServiceUrlAllowed } from '../urls.js';
+import { deterministicMessageId } from './email.js';
+import type { ReceiptLedger } from './ledger.js';
+import { composeMessage, type Message, type MessageKind } from './messages.js';
+import type { DeliveryRequest, DeliveryService, EmailSender, TeamsSender } from './types.js';
+
+export type DeliveryChannel = 'email' | 'teams';
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'failed';
+
+export interface DeliveryServiceDeps {
+  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'mailFrom'>;
+  log: Logger;
+  ledger: ReceiptLedger;
+  /** null when SMTP_URL is not set: email targets are refused. */
+  email: EmailSender | null;
+  /** null when MICROSOFT_APP_ID is not set: Teams targets are refused. */
+  teams: TeamsSender | null;
+  /** Called once per target and outcome (e.g. to count courier_deliveries_total{channel,outcome}). */
+  onDelivery?: (channel: DeliveryChannel, outcome: DeliveryOutcome) => void;
+}
+
+/** One recipient (or group sharing a reason) not served by this attempt. */
+interface Failure {
+  where: string;
+  recipients: string[];
+  reason: string;
+}
+
+// ---------------------------------------------------------------------------
+// Checks before the first send (pure)
+
+export interface TargetRules {
+  recipientDomains: string[];
+  teamsServiceUrls: string[];
+  emailConfigured: boolean;
+  teamsConfigured: boolean;
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Every address of an email target once (case-insensitively), in to, cc, bcc order. */
+export function emailRecipients(target: EmailTarget): string[] {
+  const seen = new Set<string>();
+  return [...target.to, ...(target.cc ?? []), ...(target.bcc ?? [])].filter((address) => {
+    const key = address.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Throws before anything is sent when any target cannot be served:
+ * FORBIDDEN_URL when a Teams service URL is not allowed (it would receive
+ * the bot's token), otherwise INVALID_JOB; the message names every problem.
+ */
+export function checkTargets(targets: Target[], rules: TargetRules): void {
+  const invalid: string[] = [];
+  const forbidden: string[] = [];
+  const allowed = new Set(rules.recipientDomains);
+  targets.forEach((target, index) => {
+    const where = `deliver.${index} (${target.type})`;
+    if (target.type === 'email') {
+      if (!rules.emailConfigured) invalid.push(`${where}: email is not configured on this worker (SMTP_URL is not set)`);
+      if (allowed.size > 0) {
+        const outside = emailRecipients(target).filter((address) => !allowed.has(domainOf(address)));
+        if (outside.length > 0) {
+          invalid.push(`${where}: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside RECIPIENT_DOMAINS (${rules.recipientDomains.join(', ')})`);
+        }
+      }
+    } else {
+      try {
+        assertServiceUrlAllowed(target.serviceUrl, rules.teamsServiceUrls);
+      } catch (err) {
+        forbidden.push(`${where}: ${isCourierError(err) ? err.detail : errorMessage(err)}`);
+      }
+      if (!rules.teamsConfigured) invalid.push(`${where}: Microsoft Teams is not configured on this worker (MICROSOFT_APP_ID is not set)`);
+    }
+  });
+  if (forbidden.length > 0) {
+    throw new CourierError('FORBIDDEN_URL', `nothing was sent: ${[...forbidden, ...invalid].join('; ')}`);
+  }
+  if (invalid.length > 0) throw new CourierError('INVALID_JOB', `nothing was sent: ${invalid.join('; ')}`);
+}
+
+/**
+ * Identifies a target within a job in receipts and Message-IDs. The kind is
+ * part of it because one job may deliver twice to lists that share indexes
+ * (an alert's `deliver` and its `onError` targets).
+ */
+export function targetKey(kind: MessageKind, index: number, target: Target): string {
+  return `${kind}:${index}:${target.type}`;
+}
+
+function describeFailure(failures: Failure[]): string {
+  const count = failures.reduce((n, f) => n + f.recipients.length, 0);
+  const lines = failures.map((f) => `${f.where} ${f.recipients.join(', ')}: ${f.reason}`);
+  return `${count} recipient${count === 1 ? '' : 's'} not served: ${lines.join('; ')}. Recipients already served are not sent to again when the job is retried.`;
+}
+
+function reasonOf(err: unknown): string {
+  return isCourierError(err) ? err.detail : errorMessage(err);
+}
+
+// ---------------------------------------------------------------------------
+// The service
+
+export function createDeliveryService({ config, log, ledger, email, teams, onDelivery }: DeliveryServiceDeps): DeliveryService {
+  const count = (channel: DeliveryChannel, outcome: DeliveryOutcome): void => {
+    try {
+      onDelivery?.(channel, outcome);
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'onDelivery hook failed');
+    }
+  };
+
+  async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<{ reports: DeliveryReport[]; failures: Failure[] }> {
+    const key = targetKey(request.input.kind, index, target);
+    const where = `deliver.${index} email to`;
+    const everyone = emailRecipients(target);
+    const receipts = await ledger.lookup(request.jobId, key, everyone);
+    const reports: DeliveryReport[] = [];
+    const failures: Failure[] = [];
+
+    // Recipients served by an earlier attempt, grouped by the id they received.
+    const servedById = new Map<string, string[]>();
+    for (const [address, receipt] of receipts) servedById.set(receipt.id, [...(servedById.get(receipt.id) ?? []), address]);
+    for (const [id, addresses] of servedById) {
+      reports.push({ type: 'email', to: addresses, status: 'already-sent', id });
+      log.info({ jobId: request.jobId, channel: 'email', target: index, recipients: addresses.length, status: 'already-sent' }, 'email already sent by an earlier attempt');
+      count('email', 'already-sent');
+    }
+
+    const pending = everyone.filter((address) => !receipts.has(address));
+    if (pending.length === 0) return { reports, failures };
+
+    const messageId = deterministicMessageId(request.jobId, key, config.mailFrom);
+    try {
+      const result = await sender.send(message, { to: target.to, cc: target.cc ?? [], bcc: target.bcc ?? [] }, { messageId, envelopeTo: pending });
+      const acceptedSet = new Set(result.accepted.map((a) => a.toLowerCase()));
+      const accepted = pending.filter((address) => acceptedSet.has(address.toLowerCase()));
+      if (accepted.length > 0) {
+        // Right after the send: this write closes the window in which a retry would send again.
+        await ledger.record(request.jobId, key, accepted, result.id);
+        reports.push({ type: 'email', to: accepted, status: 'sent', id: result.id });
+        count('email', 'sent');
+      }
+      for (const { address, reason } of result.rejected) failures.push({ where, recipients: [address], reason });
+      // Anything neither accepted nor named as rejected is not served either.
+      const named = new Set([...acceptedSet, ...result.rejected.map((r) => r.address.toLowerCase())]);
+      const unaccounted = pending.filter((address) => !named.has(address.toLowerCase()));
+      if (unaccounted.length > 0) failures.push({ where, recipients: unaccounted, reason: 'the server did not confirm these recipients' });
+      if (failures.length > 0) count('email', 'failed');
+      log.info(
+        { jobId: request.jobId, channel: 'email', target: index, recipients: accepted.length, refused: pending.length - accepted.length, status: accepted.length === pending.length ? 'sent' : accepted.length > 0 ? 'partly-sent' : 'failed', messageId: result.id },
+        'email delivery',
+      );
+    } catch (err) {
+      failures.push({ where, recipients: pending, reason: reasonOf(err) });
+      count('email', 'failed');
+      log.warn({ jobId: request.jobId, channel: 'email', target: index, recipients: pending.length, status: 'failed', reason: reasonOf(err) }, 'email delivery');
+    }
+    return { reports, failures };
+  }
+
+  async function deliverTeams(sender: TeamsSender, request: DeliveryRequest, index: number, target: TeamsTarget, message: Message): Promise<{ reports: DeliveryReport[]; failures: Failure[] }> {
+    const key = targetKey(request.input.kind, index, target);
+    const receipt = (await ledger.lookup(request.jobId, key, [target.channelId])).get(target.channelId);
+    if (receipt) {
+      log.info({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'already-sent' }, 'teams post already made by an earlier attempt');
+      count('teams', 'already-sent');
+      return { reports: [{ type: 'teams', channelId: target.channelId, status: 'already-sent', id: receipt.id }], failures: [] };
+    }
+    try {
+      const { id } = await sender.post(target, message);
+      await ledger.record(request.jobId, key, [target.channelId], id);
+      count('teams', 'sent');
+      log.info({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'sent', activityId: id }, 'teams delivery');
+      return { reports: [{ type: 'teams', channelId: target.channelId, status: 'sent', id }], failures: [] };
+    } catch (err) {
+      count('teams', 'failed');
+      log.warn({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'failed', reason: reasonOf(err) }, 'teams delivery');
+      return { reports: [], failures: [{ where: `deliver.${index} teams channel`, recipients: [target.channelId], reason: reasonOf(err) }] };
+    }
+  }
+
+  return {
+    async deliver(request: DeliveryRequest): Promise<DeliveryReport[]> {
+      checkTargets(request.targets, {
+        recipientDomains: config.recipientDomains,
+        teamsServiceUrls: config.teamsServiceUrls,
+        emailConfigured: email !== null,
+        teamsConfigured: teams !== null,
+      });
+      const reports: DeliveryReport[] = [];
+      const failures: Failure[] = [];
+      for (const [index, target] of request.targets.entries()) {
+        const message = composeMessage(request.input, target.type === 'email' ? { subject: target.subject, message: target.message } : { message: target.message });
+        // checkTargets guarantees the sender of each target's channel is present.
+        const outcome =
+          target.type === 'email'
+            ? await deliverEmail(email as EmailSender, request, index, target, message)
+            : await deliverTeams(teams as TeamsSender, request, index, target, message);
+        reports.push(...outcome.reports);
+        failures.push(...outcome.failures);
+      }
+      if (failures.length > 0) throw new CourierError('DELIVERY_FAILED', describeFailure(failures));
+      return reports;
+    },
+
+    async close(): Promise<void> {
+      email?.close();
+      await Promise.resolve();
+    },
+  };
+}
