@@ -4,6 +4,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fromRoot } from './paths.js';
+import { register as registerRender } from './commands/render.js';
+import { register as registerDoctor } from './commands/doctor.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 
@@ -13,5 +15,7 @@ const program = new Command('courier')
   .showHelpAfterError();
 
 // Command registrations (one line each).
+registerRender(program);
+registerDoctor(program);
 
 await program.parseAsync(process.argv);

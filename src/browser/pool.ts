@@ -44,7 +44,8 @@ const CHROMIUM_ARGS = [
   '--disable-default-apps',
   '--disable-breakpad',
   '--disable-domain-reliability',
-  '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,CalculateNativeWinOcclusion',
+  // HttpsUpgrades would turn an http:// FRONTEND_URL into https://, an origin the policy then blocks.
+  '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,CalculateNativeWinOcclusion,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
   '--no-first-run',
   '--no-default-browser-check',
   '--no-pings',
@@ -231,7 +232,7 @@ export class BrowserPool {
     }
     const previous = this.current;
     this.current = gen;
-    log.info({ pid: gen.pid, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
+    log.info({ chromiumPid: gen.pid, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
     return gen;
   }
 
@@ -240,7 +241,7 @@ export class BrowserPool {
     gen.dead = true;
     killProcessGroup(gen.pid);
     if (this.closed || gen.retiring) return;
-    this.options.log.warn({ pid: gen.pid, activePages: gen.active }, 'chromium disconnected unexpectedly; relaunching');
+    this.options.log.warn({ chromiumPid: gen.pid, activePages: gen.active }, 'chromium disconnected unexpectedly; relaunching');
     this.options.onRestart?.('crash');
     // Relaunch now rather than on the next job, so /readyz recovers on its own.
     void this.generation().catch((err: unknown) => this.options.log.error({ err }, 'chromium relaunch failed'));
@@ -250,7 +251,7 @@ export class BrowserPool {
     if (gen.retiring) return;
     gen.retiring = true;
     this.retired.add(gen);
-    this.options.log.info({ pid: gen.pid, served: gen.served }, 'recycling chromium after its page budget');
+    this.options.log.info({ chromiumPid: gen.pid, served: gen.served }, 'recycling chromium after its page budget');
     this.options.onRestart?.('recycle');
   }
 

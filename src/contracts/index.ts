@@ -32,10 +32,11 @@ export function describeIssues(error: z.ZodError): string[] {
   });
 }
 
-export function validateJob<Q extends QueueName>(queue: Q, data: unknown): JobByQueue[Q] {
+/** Validates a job; `extraProblems` are problems found outside the schema (e.g. CLI options), reported in the same error. */
+export function validateJob<Q extends QueueName>(queue: Q, data: unknown, extraProblems: string[] = []): JobByQueue[Q] {
   const result = JOB_SCHEMAS[queue].safeParse(data);
-  if (!result.success) {
-    const problems = describeIssues(result.error);
+  const problems = [...extraProblems, ...(result.success ? [] : describeIssues(result.error))];
+  if (problems.length > 0) {
     throw new CourierError('INVALID_JOB', `the ${queue} job does not match the contract (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`);
   }
   return result.data as JobByQueue[Q];

@@ -1,0 +1,34 @@
+// `courier doctor`: one line per check, exit 0 only if every configured check passes.
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { checkChromium, checkRedis, checkStackUrl, formatResults, runChecks, type Check } from '../doctor.js';
+import { createLogger } from '../log.js';
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('check DNS, TCP and HTTP of the frontend and backend, Redis, Chromium, SMTP and Teams')
+    .action(() => doctorCommand());
+}
+
+async function doctorCommand(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stdout.write(`${formatResults(err.problems.map((p) => ({ name: 'config', status: 'FAIL', detail: p })))}\n`);
+    process.exit(1);
+  }
+  // Doctor prints its own lines; the pool's launch logs would only interleave with them.
+  const log = createLogger('silent');
+  const checks: Check[] = [
+    () => checkStackUrl('frontend', config.frontendUrl, 'FRONTEND_URL'),
+    () => checkStackUrl('backend', config.backendUrl, 'BACKEND_URL'),
+    () => checkRedis(config),
+    () => checkChromium(config, log),
+  ];
+  const results = await runChecks(checks);
+  process.stdout.write(`${formatResults(results)}\n`);
+  process.exit(results.some((r) => r.status === 'FAIL') ? 1 : 0);
+}

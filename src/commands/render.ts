@@ -1,0 +1,97 @@
+// `courier render <url> --out <file>`: one render, no Redis (CONTRACT §1).
+// The options are checked with the same contract as a screenshot job, and
+// the file appears at --out only when the render succeeded.
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { BrowserPool } from '../browser/pool.js';
+import { createRenderer } from '../browser/render.js';
+import type { CaptureFormat } from '../browser/types.js';
+import { validateJob } from '../contracts/index.js';
+import { CourierError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { resolveStoryUrl } from '../urls.js';
+import { fail, startCommand } from './shared.js';
+
+const FORMAT_BY_EXTENSION: Record<string, CaptureFormat> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.pdf': 'pdf' };
+
+interface RenderOptions {
+  out: string;
+  selector?: string;
+  width?: string;
+  height?: string;
+  scale?: string;
+  timeout?: string;
+  token?: string;
+  lang?: string;
+  timezone?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('render')
+    .description('render one story to a PNG, JPEG or PDF file (no Redis needed)')
+    .argument('<url>', 'the story: a path resolved against FRONTEND_URL, or an absolute URL on its origin')
+    .requiredOption('--out <file>', 'output file; its extension (.png, .jpeg/.jpg, .pdf) picks the format')
+    .option('--selector <css>', 'element to wait for and capture (default SELECTOR)')
+    .option('--width <px>', 'viewport width', '1280')
+    .option('--height <px>', 'viewport height', '618')
+    .option('--scale <factor>', 'deviceScaleFactor', '1')
+    .option('--timeout <ms>', 'time for the story to become ready (default SELECTOR_TIMEOUT_MS)')
+    .option('--token <token>', 'bearer token for the backend (BACKEND_URL origin only)')
+    .option('--lang <tag>', 'Accept-Language and navigator.language, e.g. fr-FR')
+    .option('--timezone <iana>', 'time zone of the page, e.g. Europe/Paris')
+    .action((url: string, options: RenderOptions) => renderCommand(url, options));
+}
+
+async function renderCommand(url: string, options: RenderOptions): Promise<void> {
+  const { config } = startCommand();
+  // A one-shot command: only warnings and errors unless LOG_LEVEL asks for more.
+  const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
+  const out = resolve(options.out);
+  const format = FORMAT_BY_EXTENSION[extname(out).toLowerCase()];
+  let pool: BrowserPool | null = null;
+  try {
+    const formatProblem = format ? [] : [`--out: must end in .png, .jpeg, .jpg or .pdf (got ${JSON.stringify(options.out)})`];
+    const job = validateJob('screenshot', {
+      url,
+      format,
+      selector: options.selector,
+      timeoutMs: options.timeout === undefined ? undefined : Number(options.timeout),
+      viewport: { width: Number(options.width), height: Number(options.height), deviceScaleFactor: Number(options.scale) },
+      lang: options.lang,
+      timezone: options.timezone,
+      auth: options.token === undefined ? undefined : { token: options.token },
+    }, formatProblem);
+    const storyUrl = resolveStoryUrl(job.url, config.frontendUrl);
+    pool = new BrowserPool({ config, log, resolvableOrigins: [storyUrl.origin, config.backendUrl?.origin, ...config.allowedOrigins].filter((o): o is string => !!o) });
+    const renderer = createRenderer({ config, pool, log });
+    const result = await renderer.render({
+      url: storyUrl,
+      selector: job.selector ?? config.selector,
+      timeoutMs: job.timeoutMs ?? config.selectorTimeoutMs,
+      viewport: job.viewport,
+      formats: [job.format],
+      lang: job.lang,
+      timezone: job.timezone,
+      token: job.auth?.token,
+      timeoutScreenshotPath: `${out}.timeout.png`,
+    });
+    const [capture] = result.captures;
+    if (!capture) throw new CourierError('BROWSER_CRASHED', 'the render produced no capture');
+    // Write beside the target, then rename: --out never holds a partial file.
+    const partial = `${out}.partial-${process.pid}`;
+    await writeFile(partial, capture.data);
+    await rename(partial, out).catch(async (err: unknown) => {
+      await rm(partial, { force: true });
+      throw err;
+    });
+    const size = capture.pages ? `${capture.pages} page(s)` : `${capture.width}×${capture.height}`;
+    const t = result.timings;
+    process.stdout.write(`${out} (${capture.mime}, ${size}, ${capture.data.length} bytes) open ${t.openMs} ms, ready ${t.readyMs} ms, capture ${t.captureMs} ms\n`);
+  } catch (err) {
+    await pool?.close();
+    fail(err);
+  }
+  await pool.close();
+}

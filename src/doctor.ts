@@ -1,0 +1,149 @@
+// `courier doctor`: the troubleshooting checklist operators used to run by
+// hand in the container (nslookup, telnet, curl, launching Chromium), as one
+// command. Each check returns a line: ok, FAIL with a hint, or skip.
+import { lookup } from 'node:dns/promises';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { BrowserPool } from './browser/pool.js';
+import type { Config } from './config.js';
+import { errorMessage } from './errors.js';
+import type { Logger } from './log.js';
+
+export type CheckStatus = 'ok' | 'FAIL' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+export type Check = () => Promise<CheckResult[]>;
+
+const TIMEOUT_MS = 5000;
+
+/** DNS, TCP and HTTP of one of the stack's URLs: each step named, stopping at the first failure. */
+export async function checkStackUrl(label: 'frontend' | 'backend', url: URL | null, variable: string): Promise<CheckResult[]> {
+  if (!url) return [{ name: `${label}`, status: 'skip', detail: `${variable} is not set` }];
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  let address: string;
+  try {
+    address = (await withTimeout(lookup(host), `DNS lookup of ${host}`)).address;
+  } catch (err) {
+    return [{ name: `${label} DNS`, status: 'FAIL', detail: `${host}: ${errorMessage(err)}`, hint: `check ${variable} and the container's DNS (resolv.conf, the cluster's service name)` }];
+  }
+  const results: CheckResult[] = [{ name: `${label} DNS`, status: 'ok', detail: `${host} → ${address}` }];
+  try {
+    await tcpConnect(address, port);
+    results.push({ name: `${label} TCP`, status: 'ok', detail: `${address}:${port} accepts connections` });
+  } catch (err) {
+    results.push({ name: `${label} TCP`, status: 'FAIL', detail: `${address}:${port}: ${errorMessage(err)}`, hint: `is the ${label} running, and does a firewall or network policy let the worker reach port ${port}?` });
+    return results;
+  }
+  try {
+    const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    await response.body?.cancel();
+    const ok = response.status < 400 || (label === 'backend' && response.status === 401);
+    results.push({
+      name: `${label} HTTP`,
+      status: ok ? 'ok' : 'FAIL',
+      detail: `GET ${url.toString()} → ${response.status}`,
+      hint: ok ? undefined : `the ${label} answers but its home page fails; check ${variable} (scheme, port, path prefix)`,
+    });
+  } catch (err) {
+    results.push({
+      name: `${label} HTTP`,
+      status: 'FAIL',
+      detail: `GET ${url.toString()}: ${errorMessage(err)}${causeOf(err)}`,
+      hint: url.protocol === 'https:' ? 'a TLS problem? give the internal CA to Node with NODE_EXTRA_CA_CERTS' : `check ${variable}`,
+    });
+  }
+  return results;
+}
+
+export async function checkRedis(config: Pick<Config, 'redisUrl'>): Promise<CheckResult[]> {
+  const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: TIMEOUT_MS, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  const shown = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@');
+  try {
+    await client.connect();
+    const pong = await withTimeout(client.ping(), 'Redis PING');
+    const info = await withTimeout(client.info('server'), 'Redis INFO');
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown version';
+    return [{ name: 'redis', status: pong === 'PONG' ? 'ok' : 'FAIL', detail: `${shown} answers ${pong} (Redis ${version})` }];
+  } catch (err) {
+    return [{ name: 'redis', status: 'FAIL', detail: `${shown}: ${errorMessage(err)}`, hint: 'check REDIS_URL (password, TLS with rediss://) and that Redis is reachable' }];
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function checkChromium(config: Config, log: Logger): Promise<CheckResult[]> {
+  const pool = new BrowserPool({ config, log });
+  const started = Date.now();
+  try {
+    const version = await pool.withPage(async (page) => {
+      await page.goto('data:text/html,<p>courier</p>');
+      return page.browser().version();
+    });
+    return [{ name: 'chromium', status: 'ok', detail: `${version} launched and rendered a page in ${Date.now() - started} ms` }];
+  } catch (err) {
+    return [{ name: 'chromium', status: 'FAIL', detail: errorMessage(err), hint: "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage" }];
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function runChecks(checks: Check[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      results.push(...(await check()));
+    } catch (err) {
+      results.push({ name: 'check', status: 'FAIL', detail: errorMessage(err) });
+    }
+  }
+  return results;
+}
+
+export function formatResults(results: CheckResult[]): string {
+  const width = Math.max(...results.map((r) => r.name.length));
+  return results
+    .map((r) => `${r.status.padEnd(4)}  ${r.name.padEnd(width)}  ${r.detail}${r.hint ? `\n      hint: ${r.hint}` : ''}`)
+    .join('\n');
+}
+
+function tcpConnect(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: TIMEOUT_MS });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no answer within ${TIMEOUT_MS} ms`));
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function causeOf(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause instanceof Error ? ` (${cause.message})` : '';
+}

@@ -1,0 +1,87 @@
+// `courier render` and `courier doctor` as an operator runs them: the real CLI, real Chromium.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToucanStack, runCli } from '../fixtures/index.js';
+import { decodePng, showsChartNotLoader } from '../helpers/image.js';
+import { freePort } from '../setup/redis.js';
+
+let stack: ToucanStack;
+let env: Record<string, string>;
+const dir = mkdtempSync(join(tmpdir(), 'courier-cli-'));
+
+beforeAll(async () => {
+  stack = await ToucanStack.start();
+  env = { FRONTEND_URL: stack.frontendUrl, BACKEND_URL: stack.backendUrl, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+});
+afterAll(async () => stack?.close());
+
+describe('courier render', () => {
+  it('writes the PNG and exits 0', async () => {
+    const out = join(dir, 'story.png');
+    const run = await runCli(['render', '/demo?slide=sales', '--out', out, '--token', stack.token, '--scale', '2'], env);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('image/png, 2000×1040');
+    const png = decodePng(readFileSync(out));
+    expect([png.width, png.height]).toEqual([2000, 1040]);
+    expect(showsChartNotLoader(png).chart).toBeGreaterThan(0.1);
+  });
+
+  it('writes nothing at --out and prints the coded error when the story is never ready', async () => {
+    const out = join(dir, 'never.pdf');
+    const run = await runCli(['render', '/demo?variant=never', '--out', out, '--timeout', '1500', '--token', stack.token], env);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^SELECTOR_TIMEOUT: waiting for selector/m);
+    expect(run.stderr).toContain(`see ${out}.timeout.png`);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.timeout.png`)).toBe(true);
+  });
+
+  it('names every bad option at once, as INVALID_JOB', async () => {
+    const run = await runCli(['render', '/demo', '--out', join(dir, 'x.gif'), '--width', '5', '--scale', '9', '--lang', '!!'], env);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^INVALID_JOB: .*4 problems/);
+    for (const part of ['--out', 'viewport.width', 'viewport.deviceScaleFactor', 'lang']) expect(run.stderr).toContain(part);
+  });
+
+  it('refuses a URL outside FRONTEND_URL with FORBIDDEN_URL', async () => {
+    const run = await runCli(['render', `${stack.forbiddenOrigin}/demo`, '--out', join(dir, 'f.png')], env);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^FORBIDDEN_URL: /);
+    expect(stack.forbiddenRequests).toEqual([]);
+  });
+
+  it('stops at start naming every wrong variable', async () => {
+    const run = await runCli(['render', '/demo', '--out', join(dir, 'y.png')], { ...env, CONCURRENCY: 'lots', HTTP_PORT: '-1' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('CONCURRENCY');
+    expect(run.stderr).toContain('HTTP_PORT');
+  });
+});
+
+describe('courier doctor', () => {
+  it('passes every check against a healthy stack', async () => {
+    const run = await runCli(['doctor'], env);
+    expect(run.status).toBe(0);
+    for (const name of ['frontend DNS', 'frontend TCP', 'frontend HTTP', 'backend DNS', 'backend TCP', 'backend HTTP', 'redis', 'chromium']) {
+      expect(run.stdout).toMatch(new RegExp(`^ok\\s+${name}\\s`, 'm'));
+    }
+  });
+
+  it('fails, with a hint, when the frontend refuses connections or its host does not resolve', async () => {
+    const run = await runCli(['doctor'], { ...env, FRONTEND_URL: `http://127.0.0.1:${await freePort()}`, BACKEND_URL: 'http://no-such-host.invalid' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL\s+frontend TCP\s.*ECONNREFUSED/m);
+    expect(run.stdout).toMatch(/^FAIL\s+backend DNS\s+no-such-host\.invalid/m);
+    expect(run.stdout).toMatch(/hint: /);
+    expect(run.stdout).toMatch(/^ok\s+redis/m);
+  });
+
+  it('reports a Redis that does not answer', async () => {
+    const run = await runCli(['doctor'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL\s+redis\s/m);
+  });
+});
