@@ -7,6 +7,8 @@
 //  2. For each target, read its receipts (ledger.ts): recipients already
 //     served by an earlier attempt are reported `already-sent` and skipped.
 //  3. Send to the others; write a receipt right after each successful send.
+//     When the receipts cannot be read (Redis down), nothing is sent to that
+//     target: sending blind could repeat a message.
 //  4. Attempt every target even when one fails; then fail with
 //     DELIVERY_FAILED naming each recipient not served and why, so the retry
 //     sends only to them.
@@ -23,9 +25,9 @@ import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { assertServiceUrlAllowed } from '../urls.js';
 import { deterministicMessageId } from './email.js';
-import type { ReceiptLedger } from './ledger.js';
+import type { Receipt, ReceiptLedger } from './ledger.js';
 import { composeMessage, type Message, type MessageKind } from './messages.js';
-import type { DeliveryRequest, DeliveryService, EmailSender, TeamsSender } from './types.js';
+import type { DeliveryRequest, DeliveryService, EmailSender, EmailSendResult, TeamsSender } from './types.js';
 
 export type DeliveryChannel = 'email' | 'teams';
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'failed';
@@ -47,6 +49,11 @@ interface Failure {
   where: string;
   recipients: string[];
   reason: string;
+}
+
+interface TargetOutcome {
+  reports: DeliveryReport[];
+  failures: Failure[];
 }
 
 // ---------------------------------------------------------------------------
@@ -139,74 +146,122 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     }
   };
 
-  async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<{ reports: DeliveryReport[]; failures: Failure[] }> {
+  /** Why nothing was sent to a target whose receipts cannot be read: sending blind could repeat a message. */
+  const ledgerUnavailable = (err: unknown): string => `the receipt ledger in Redis cannot be read (${errorMessage(err)}), so nothing was sent to this target`;
+  /** The window documented at the top of this file, when it actually happens. */
+  const receiptNotWritten = (err: unknown, id: string): string =>
+    `sent (id ${id}), but its receipt could not be written to Redis (${errorMessage(err)}); a retry will send it again${id.startsWith('<') ? ' with the same Message-ID' : ''}`;
+
+  async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<TargetOutcome> {
     const key = targetKey(request.input.kind, index, target);
     const where = `deliver.${index} email to`;
     const everyone = emailRecipients(target);
-    const receipts = await ledger.lookup(request.jobId, key, everyone);
     const reports: DeliveryReport[] = [];
     const failures: Failure[] = [];
+    const logged = { jobId: request.jobId, channel: 'email', target: index };
+
+    let receipts: Map<string, Receipt>;
+    try {
+      receipts = await ledger.lookup(request.jobId, key, everyone);
+    } catch (err) {
+      count('email', 'failed');
+      log.error({ ...logged, recipients: everyone.length, status: 'failed', reason: errorMessage(err) }, 'email delivery');
+      return { reports, failures: [{ where, recipients: everyone, reason: ledgerUnavailable(err) }] };
+    }
 
     // Recipients served by an earlier attempt, grouped by the id they received.
     const servedById = new Map<string, string[]>();
     for (const [address, receipt] of receipts) servedById.set(receipt.id, [...(servedById.get(receipt.id) ?? []), address]);
     for (const [id, addresses] of servedById) {
       reports.push({ type: 'email', to: addresses, status: 'already-sent', id });
-      log.info({ jobId: request.jobId, channel: 'email', target: index, recipients: addresses.length, status: 'already-sent' }, 'email already sent by an earlier attempt');
+      log.info({ ...logged, recipients: addresses.length, status: 'already-sent' }, 'email already sent by an earlier attempt');
       count('email', 'already-sent');
     }
 
     const pending = everyone.filter((address) => !receipts.has(address));
     if (pending.length === 0) return { reports, failures };
 
-    const messageId = deterministicMessageId(request.jobId, key, config.mailFrom);
+    let result: EmailSendResult;
     try {
-      const result = await sender.send(message, { to: target.to, cc: target.cc ?? [], bcc: target.bcc ?? [] }, { messageId, envelopeTo: pending });
-      const acceptedSet = new Set(result.accepted.map((a) => a.toLowerCase()));
-      const accepted = pending.filter((address) => acceptedSet.has(address.toLowerCase()));
-      if (accepted.length > 0) {
+      result = await sender.send(
+        message,
+        { to: target.to, cc: target.cc ?? [], bcc: target.bcc ?? [] },
+        { messageId: deterministicMessageId(request.jobId, key, config.mailFrom), envelopeTo: pending },
+      );
+    } catch (err) {
+      count('email', 'failed');
+      log.warn({ ...logged, recipients: pending.length, status: 'failed', reason: reasonOf(err) }, 'email delivery');
+      return { reports, failures: [...failures, { where, recipients: pending, reason: reasonOf(err) }] };
+    }
+
+    const acceptedSet = new Set(result.accepted.map((a) => a.toLowerCase()));
+    const accepted = pending.filter((address) => acceptedSet.has(address.toLowerCase()));
+    if (accepted.length > 0) {
+      try {
         // Right after the send: this write closes the window in which a retry would send again.
         await ledger.record(request.jobId, key, accepted, result.id);
         reports.push({ type: 'email', to: accepted, status: 'sent', id: result.id });
         count('email', 'sent');
+      } catch (err) {
+        log.error({ ...logged, recipients: accepted.length, status: 'receipt-not-written', messageId: result.id, reason: errorMessage(err) }, 'email delivery');
+        failures.push({ where, recipients: accepted, reason: receiptNotWritten(err, result.id) });
       }
-      for (const { address, reason } of result.rejected) failures.push({ where, recipients: [address], reason });
-      // Anything neither accepted nor named as rejected is not served either.
-      const named = new Set([...acceptedSet, ...result.rejected.map((r) => r.address.toLowerCase())]);
-      const unaccounted = pending.filter((address) => !named.has(address.toLowerCase()));
-      if (unaccounted.length > 0) failures.push({ where, recipients: unaccounted, reason: 'the server did not confirm these recipients' });
-      if (failures.length > 0) count('email', 'failed');
-      log.info(
-        { jobId: request.jobId, channel: 'email', target: index, recipients: accepted.length, refused: pending.length - accepted.length, status: accepted.length === pending.length ? 'sent' : accepted.length > 0 ? 'partly-sent' : 'failed', messageId: result.id },
-        'email delivery',
-      );
-    } catch (err) {
-      failures.push({ where, recipients: pending, reason: reasonOf(err) });
-      count('email', 'failed');
-      log.warn({ jobId: request.jobId, channel: 'email', target: index, recipients: pending.length, status: 'failed', reason: reasonOf(err) }, 'email delivery');
     }
+    for (const { address, reason } of result.rejected) failures.push({ where, recipients: [address], reason });
+    // Anything neither accepted nor named as rejected is not served either.
+    const named = new Set([...acceptedSet, ...result.rejected.map((r) => r.address.toLowerCase())]);
+    const unaccounted = pending.filter((address) => !named.has(address.toLowerCase()));
+    if (unaccounted.length > 0) failures.push({ where, recipients: unaccounted, reason: 'the server did not confirm these recipients' });
+    if (accepted.length < pending.length) count('email', 'failed');
+    log.info(
+      {
+        ...logged,
+        recipients: accepted.length,
+        refused: pending.length - accepted.length,
+        status: accepted.length === pending.length ? 'sent' : accepted.length > 0 ? 'partly-sent' : 'failed',
+        messageId: result.id,
+      },
+      'email delivery',
+    );
     return { reports, failures };
   }
 
-  async function deliverTeams(sender: TeamsSender, request: DeliveryRequest, index: number, target: TeamsTarget, message: Message): Promise<{ reports: DeliveryReport[]; failures: Failure[] }> {
+  async function deliverTeams(sender: TeamsSender, request: DeliveryRequest, index: number, target: TeamsTarget, message: Message): Promise<TargetOutcome> {
     const key = targetKey(request.input.kind, index, target);
-    const receipt = (await ledger.lookup(request.jobId, key, [target.channelId])).get(target.channelId);
+    const where = `deliver.${index} teams channel`;
+    const logged = { jobId: request.jobId, channel: 'teams', target: index, recipients: 1 };
+    const failed = (reason: string, err: unknown): TargetOutcome => {
+      count('teams', 'failed');
+      log.warn({ ...logged, status: 'failed', reason: errorMessage(err) }, 'teams delivery');
+      return { reports: [], failures: [{ where, recipients: [target.channelId], reason }] };
+    };
+
+    let receipt: Receipt | undefined;
+    try {
+      receipt = (await ledger.lookup(request.jobId, key, [target.channelId])).get(target.channelId);
+    } catch (err) {
+      return failed(ledgerUnavailable(err), err);
+    }
     if (receipt) {
-      log.info({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'already-sent' }, 'teams post already made by an earlier attempt');
+      log.info({ ...logged, status: 'already-sent' }, 'teams post already made by an earlier attempt');
       count('teams', 'already-sent');
       return { reports: [{ type: 'teams', channelId: target.channelId, status: 'already-sent', id: receipt.id }], failures: [] };
     }
+
+    let id: string;
     try {
-      const { id } = await sender.post(target, message);
-      await ledger.record(request.jobId, key, [target.channelId], id);
-      count('teams', 'sent');
-      log.info({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'sent', activityId: id }, 'teams delivery');
-      return { reports: [{ type: 'teams', channelId: target.channelId, status: 'sent', id }], failures: [] };
+      ({ id } = await sender.post(target, message));
     } catch (err) {
-      count('teams', 'failed');
-      log.warn({ jobId: request.jobId, channel: 'teams', target: index, recipients: 1, status: 'failed', reason: reasonOf(err) }, 'teams delivery');
-      return { reports: [], failures: [{ where: `deliver.${index} teams channel`, recipients: [target.channelId], reason: reasonOf(err) }] };
+      return failed(reasonOf(err), err);
     }
+    try {
+      await ledger.record(request.jobId, key, [target.channelId], id);
+    } catch (err) {
+      return failed(receiptNotWritten(err, id), err);
+    }
+    count('teams', 'sent');
+    log.info({ ...logged, status: 'sent', activityId: id }, 'teams delivery');
+    return { reports: [{ type: 'teams', channelId: target.channelId, status: 'sent', id }], failures: [] };
   }
 
   return {

@@ -23,8 +23,8 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** When set, each accepted message is also written there as <n>-<time>.eml. */
   dir?: string;
-  /** Decides each RCPT TO: undefined accepts, a reply refuses or defers that recipient. */
-  onRecipient?: (address: string) => SinkReply | undefined;
+  /** Decides each RCPT TO: undefined accepts, a reply refuses or defers that recipient (may wait first). */
+  onRecipient?: (address: string) => SinkReply | undefined | Promise<SinkReply | undefined>;
   /** Messages above this many bytes are refused with 552 (default 50 MiB). */
   maxMessageBytes?: number;
 }
@@ -136,12 +136,10 @@ export class SmtpSink {
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
       onRcptTo: (address: SMTPServerAddress, _session: SMTPServerSession, callback) => {
-        const reply = this.onRecipient?.(address.address);
-        if (reply) {
-          callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
-          return;
-        }
-        callback();
+        Promise.resolve(this.onRecipient?.(address.address)).then(
+          (reply) => callback(reply ? Object.assign(new Error(reply.message), { responseCode: reply.code }) : undefined),
+          (err: unknown) => callback(Object.assign(new Error(String(err)), { responseCode: 451 })),
+        );
       },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback) => {
         this.receive(stream, session).then(
