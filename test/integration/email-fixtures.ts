@@ -1,17 +1,17 @@
 // Shared by the email and delivery tests: a real capture of the fixture
-// story (PNG of the chart element and a PDF of the page, from one ready page
-// in Chromium against the demo Toucan stack), the message input built from
-// it, and mailparser for what the SMTP sink received.
-//
-// Stop-gap until the shared renderer (src/browser/render.ts) is committed:
-// then captureStory() should call createRenderer instead of driving puppeteer.
+// story by the production renderer (src/browser/render.ts: a PNG and a PDF
+// of the story element from one ready page in Chromium, against the demo
+// Toucan stack), the message inputs built from it, and mailparser for what
+// the SMTP sink received.
 import { simpleParser, type ParsedMail } from 'mailparser';
-import puppeteer from 'puppeteer-core';
+import { BrowserPool } from '../../src/browser/pool.js';
+import { createRenderer } from '../../src/browser/render.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import type { ReceivedMessage } from '../../src/demo/smtp-sink.js';
 import type { MessageInput } from '../../src/delivery/messages.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { resolveStoryUrl } from '../../src/urls.js';
+import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 
 export interface StoryCapture {
   png: Buffer;
@@ -20,8 +20,6 @@ export interface StoryCapture {
   height: number;
 }
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
 /** Width and height from a PNG's IHDR chunk. */
 export function pngSize(data: Buffer): { width: number; height: number } {
   return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
@@ -29,25 +27,23 @@ export function pngSize(data: Buffer): { width: number; height: number } {
 
 export async function captureStory(slide = 'sales', deviceScaleFactor = 1): Promise<StoryCapture> {
   const stack = await ToucanStack.start();
-  const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const config = stackConfig(stack);
+  const log = testLogger();
+  const pool = new BrowserPool({ config, log });
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 618, deviceScaleFactor });
-    await page.setRequestInterception(true);
-    page.on('request', (request) => {
-      // The bearer token goes to the backend only, as in production.
-      const headers = request.url().startsWith(stack.backendUrl) ? { ...request.headers(), authorization: `Bearer ${stack.token}` } : request.headers();
-      void request.continue({ headers });
+    const result = await createRenderer({ config, pool, log }).render({
+      url: resolveStoryUrl(`/demo?slide=${slide}`, config.frontendUrl),
+      selector: config.selector,
+      timeoutMs: 30_000,
+      viewport: { width: 1280, height: 618, deviceScaleFactor },
+      formats: ['png', 'pdf'],
+      token: stack.token,
     });
-    await page.goto(`${stack.frontendUrl}/demo?slide=${slide}`, { waitUntil: 'networkidle0' });
-    await page.waitForSelector('.tc-slide__content[aria-busy="false"]', { timeout: 30_000 });
-    const element = await page.$('.tc-slide__content');
-    if (!element) throw new Error('story element vanished');
-    const png = Buffer.from(await element.screenshot({ type: 'png' }));
-    const pdf = Buffer.from(await page.pdf({ format: 'A4', landscape: true, printBackground: true }));
-    return { png, pdf, ...pngSize(png) };
+    const [png, pdf] = result.captures;
+    if (!png || !pdf) throw new Error('the renderer returned fewer captures than asked');
+    return { png: png.data, pdf: pdf.data, width: png.width, height: png.height };
   } finally {
-    await browser.close();
+    await pool.close();
     await stack.close();
   }
 }
