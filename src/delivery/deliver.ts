@@ -288,9 +288,10 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       return reports;
     },
 
-    async close(): Promise<void> {
+    /** Closes the email sender's SMTP pool (the service owns the senders it was given). */
+    close(): Promise<void> {
       email?.close();
-      await Promise.resolve();
+      return Promise.resolve();
     },
   };
 }

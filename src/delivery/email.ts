@@ -141,7 +141,8 @@ export function describeSmtpError(err: unknown): SmtpFailure {
   const code = typeof e.code === 'string' ? e.code : '';
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const response = typeof e.response === 'string' ? e.response.trim() : '';
-  const message = typeof e.message === 'string' ? e.message : String(err);
+  // OpenSSL messages end with a newline; a reason is one line.
+  const message = (typeof e.message === 'string' ? e.message : String(err)).replace(/\s+/g, ' ').trim();
   const lower = message.toLowerCase();
 
   if (code === 'EAUTH' || code === 'ENOAUTH' || responseCode === 535 || responseCode === 534 || responseCode === 530) {

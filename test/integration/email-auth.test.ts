@@ -91,6 +91,12 @@ describe('checkSmtp (doctor)', () => {
     expect(result.detail).toMatch(/connection refused .* Hint: nothing listens at the host and port of SMTP_URL/);
   });
 
+  it('explains TLS spoken to a port that does not expect it', async () => {
+    const result = await checkSmtp({ smtpUrl: `smtps://127.0.0.1:${sink.port}` });
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/TLS failed \(.*wrong version number.*\)\. Hint: use smtps:\/\/ for port 465 and smtp:\/\/ \(STARTTLS\) for 587/);
+  });
+
   it('says when email is not configured', async () => {
     expect(await checkSmtp({ smtpUrl: null })).toEqual({ ok: true, detail: 'not configured (SMTP_URL is empty): email delivery is off' });
   });
