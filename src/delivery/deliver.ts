@@ -124,9 +124,12 @@ export function targetKey(kind: MessageKind, index: number, target: Target): str
   return `${kind}:${index}:${target.type}`;
 }
 
+/** One clause per distinct reason, so a server-wide failure (a wrong SMTP password) is said once for all targets. */
 function describeFailure(failures: Failure[]): string {
   const count = failures.reduce((n, f) => n + f.recipients.length, 0);
-  const lines = failures.map((f) => `${f.where} ${f.recipients.join(', ')}: ${f.reason}`);
+  const byReason = new Map<string, string[]>();
+  for (const f of failures) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), `${f.where} ${f.recipients.join(', ')}`]);
+  const lines = [...byReason].map(([reason, wheres]) => `${wheres.join(' and ')}: ${reason}`);
   return `${count} recipient${count === 1 ? '' : 's'} not served: ${lines.join('; ')}. Recipients already served are not sent to again when the job is retried.`;
 }
 

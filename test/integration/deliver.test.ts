@@ -163,7 +163,7 @@ describe('exactly once across retries', () => {
     await sink.stop();
     const error = await failure(courier.deliver({ jobId, targets, input }));
     expect(error.message).toMatch(
-      /^DELIVERY_FAILED: 3 recipients not served: deliver\.0 email to o1-ada@corp\.example, o1-cat@corp\.example: connection refused \(.*ECONNREFUSED.*\); nothing listens .*; deliver\.1 email to o2-bob@corp\.example: connection refused/,
+      /^DELIVERY_FAILED: 3 recipients not served: deliver\.0 email to o1-ada@corp\.example, o1-cat@corp\.example and deliver\.1 email to o2-bob@corp\.example: connection refused \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); nothing listens at the host and port of SMTP_URL/,
     );
     expect(await redis.exists(receiptKey(prefix, jobId))).toBe(0);
 

@@ -55,11 +55,20 @@ describe('SMTP authentication', () => {
     const service = createDeliveryService({ config, log, ledger: createReceiptLedger({ redis, prefix }), email, teams: null });
     try {
       const error = await service
-        .deliver({ jobId: 'auth-job', input, targets: [{ type: 'email', to: ['ada@corp.example', 'bob@corp.example'], cc: [], bcc: [] }] })
+        .deliver({
+          jobId: 'auth-job',
+          input,
+          targets: [
+            { type: 'email', to: ['ada@corp.example', 'bob@corp.example'], cc: [], bcc: [] },
+            { type: 'email', to: ['cat@corp.example'], cc: [], bcc: [] },
+          ],
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CourierError);
       expect((error as CourierError).retried).toBe(true);
-      expect((error as CourierError).message).toMatch(/^DELIVERY_FAILED: 2 recipients not served: deliver\.0 email to ada@corp\.example, bob@corp\.example: authentication failed/);
+      expect((error as CourierError).message).toMatch(
+        /^DELIVERY_FAILED: 3 recipients not served: deliver\.0 email to ada@corp\.example, bob@corp\.example and deliver\.1 email to cat@corp\.example: authentication failed \(535 [^)]*\); check the user and password in SMTP_URL.*\. Recipients already served/,
+      );
     } finally {
       await service.close();
     }
