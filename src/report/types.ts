@@ -1,0 +1,53 @@
+// The assembly's input and output: plain data, so that it crosses a
+// worker_threads boundary by structured clone unchanged.
+import type { ReportLayout } from '../contracts/pdf-report.js';
+
+export type { ReportLayout } from '../contracts/pdf-report.js';
+
+export interface ReportPageInput {
+  /** Shown above the story, in the contents and as its bookmark. Empty: "Page n". */
+  title: string;
+  /** Vector capture: a one-page PDF of the story element alone, page size = element size (Chromium page.pdf). */
+  pdf?: Uint8Array;
+  /** Raster capture of the same element (PNG bytes and pixel size). */
+  png?: {
+    data: Uint8Array;
+    width: number;
+    height: number;
+    /** Device pixels per CSS pixel of the capture; 2 when not given. */
+    deviceScaleFactor?: number;
+  };
+}
+
+export interface AssembleRequest {
+  title: string;
+  smallApp?: string;
+  /** Document author; "courier" when not given. */
+  author?: string;
+  generatedAt: Date;
+  /** IANA zone the cover's date is written in; UTC when not given. */
+  timezone?: string;
+  /** BCP 47 tag for dates, the few words of the cover and footer, and the document's /Lang. */
+  lang?: string;
+  layout: ReportLayout;
+  /** 1 to MAX_REPORT_PAGES stories, in order. */
+  pages: ReportPageInput[];
+  /** When set, the result says whether the file is larger (the caller then links instead of attaching). */
+  maxBytes?: number;
+}
+
+export type PageChoice = 'vector' | 'raster';
+
+export interface AssembledReport {
+  data: Uint8Array;
+  /** Pages of the PDF: the cover (and its contents continuation, if any) plus one per story. */
+  pages: number;
+  /** Per story, in order: what was embedded. */
+  choices: PageChoice[];
+  /** Per story, in order: why (for logs). */
+  reasons: string[];
+  /** data.byteLength, for convenience. */
+  bytes: number;
+  /** True when maxBytes was given and the file is larger. */
+  overMaxBytes: boolean;
+}
