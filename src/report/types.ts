@@ -1,6 +1,6 @@
 // The assembly's input and output: plain data, so that it crosses a
 // worker_threads boundary by structured clone unchanged.
-import type { ReportLayout } from '../contracts/pdf-report.js';
+import { MAX_REPORT_PAGES, type ReportLayout } from '../contracts/pdf-report.js';
 
 export type { ReportLayout } from '../contracts/pdf-report.js';
 
@@ -50,4 +50,14 @@ export interface AssembledReport {
   bytes: number;
   /** True when maxBytes was given and the file is larger. */
   overMaxBytes: boolean;
+}
+
+/** Refuses what no assembly can make: no pages, too many, a page without captures. */
+export function validateRequest(req: AssembleRequest): void {
+  if (req.pages.length < 1 || req.pages.length > MAX_REPORT_PAGES) {
+    throw new RangeError(`a report has 1 to ${MAX_REPORT_PAGES} pages, not ${req.pages.length}`);
+  }
+  req.pages.forEach((p, i) => {
+    if (!p.pdf && !p.png) throw new Error(`report page ${i + 1} (${JSON.stringify(p.title)}) has neither a PDF nor a PNG capture`);
+  });
 }
