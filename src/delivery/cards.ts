@@ -1,0 +1,124 @@
+// Message content (messages.ts) → the Adaptive Card posted to Teams. The
+// layout lives in templates/teams/message.json and is filled by the Adaptive
+// Cards templating library from plain JSON data, so people's text is a JSON
+// value, never spliced into JSON text.
+//
+// Markdown: Teams renders a subset of Markdown in TextBlock and in FactSet
+// titles and values, so a comment such as "[click](http://evil)" would become
+// a disguised link there. The template therefore places everything people
+// typed (title, summary, names, comment, note) in RichTextBlock/TextRun
+// elements, which the Adaptive Cards schema renders as plain text (TextRun does
+// not support Markdown). FactSet values can carry people's text too (small app
+// name, story titles, an alert's error): inertMarkdown() breaks the link and
+// HTML syntax there with an invisible zero-width space, so the words stay
+// readable but can never form a link. Emphasis (*x*) is left alone: it can
+// only change how a fact looks, not where a click goes.
+//
+// Pure apart from reading the template file once.
+import { readFileSync } from 'node:fs';
+import { Template } from 'adaptivecards-templating';
+import { fromRoot } from '../paths.js';
+import type { Message, MessageKind } from './messages.js';
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+/** The image as the card shows it: a data: URI or an https link. */
+export interface CardImage {
+  url: string;
+  altText: string;
+}
+
+/** The data the card template is filled with; every field is present so no `${…}` is left unexpanded. */
+export interface CardData {
+  accent: 'accent' | 'attention' | 'good' | 'warning';
+  title: string;
+  subtitle: string;
+  summary: string;
+  fallbackText: string;
+  image: CardImage | null;
+  comment: { author: string; text: string } | null;
+  note: { label: string; text: string } | null;
+  document: { line: string } | null;
+  facts: { title: string; value: string }[];
+  action: { title: string; url: string } | null;
+}
+
+export type AdaptiveCard = Record<string, unknown>;
+
+export interface CardActivity {
+  type: 'message';
+  /** What Teams shows in notifications and the activity feed for a card. */
+  summary: string;
+  attachments: { contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; content: AdaptiveCard }[];
+}
+
+/** Header colour by kind: alerts stand out, resolutions look calm. */
+const ACCENT: Record<MessageKind, CardData['accent']> = {
+  share: 'accent',
+  report: 'accent',
+  alert: 'attention',
+  resolved: 'good',
+  'alert-error': 'warning',
+  'alert-recovered': 'good',
+};
+
+const ZERO_WIDTH_SPACE = '\u200B';
+
+/**
+ * Makes text inert for Teams' Markdown: "](", "][" and "]:" (inline links,
+ * reference links, link definitions) and "<" (autolinks, HTML) get a
+ * zero-width space in between, so no parser sees a link. Visible text is unchanged.
+ */
+export function inertMarkdown(text: string): string {
+  return text.replace(/\]([([:])/g, `]${ZERO_WIDTH_SPACE}$1`).replace(/</g, `<${ZERO_WIDTH_SPACE}`);
+}
+
+export function cardData(message: Message, image: CardImage | null): CardData {
+  const subtitle = [message.smallApp, message.time].filter((part): part is string => typeof part === 'string' && part.length > 0).join(' · ');
+  const document = message.document
+    ? { line: `PDF report · ${message.document.pages} ${message.document.pages === 1 ? 'page' : 'pages'} · ${message.document.filename}` }
+    : null;
+  return {
+    accent: ACCENT[message.kind],
+    title: message.title,
+    subtitle,
+    summary: message.summary,
+    fallbackText: message.summary,
+    image,
+    comment: message.comment ? { author: message.comment.author, text: message.comment.text } : null,
+    note: message.note ? { label: message.sharedBy ? `Message from ${message.sharedBy}` : 'Message', text: message.note } : null,
+    document,
+    facts: message.facts.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })),
+    action: message.action ? { title: message.action.label, url: message.action.url } : null,
+  };
+}
+
+/** Fills a card template with data (the templating library does the JSON work). */
+export function renderCard(template: object, data: CardData): AdaptiveCard {
+  const expanded: unknown = new Template(template).expand({ $root: data });
+  if (expanded === null || typeof expanded !== 'object' || (expanded as { type?: unknown }).type !== 'AdaptiveCard') {
+    throw new Error('the Teams card template did not expand to an AdaptiveCard');
+  }
+  return expanded as AdaptiveCard;
+}
+
+const templates = new Map<string, object>();
+
+/** Reads templates/teams/<name>.json once. */
+export function loadCardTemplate(name = 'message'): object {
+  let template = templates.get(name);
+  if (!template) {
+    template = JSON.parse(readFileSync(fromRoot('templates', 'teams', `${name}.json`), 'utf8')) as object;
+    templates.set(name, template);
+  }
+  return template;
+}
+
+export function buildCard(message: Message, image: CardImage | null, template: object = loadCardTemplate()): AdaptiveCard {
+  return renderCard(template, cardData(message, image));
+}
+
+/** The message activity that carries the card. */
+export function cardActivity(card: AdaptiveCard, message: Message): CardActivity {
+  return { type: 'message', summary: message.summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] };
+}
