@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fromRoot } from './paths.js';
 import { register as registerRender } from './commands/render.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerTeams } from './commands/teams.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 
@@ -17,5 +18,6 @@ const program = new Command('courier')
 // Command registrations (one line each).
 registerRender(program);
 registerDoctor(program);
+registerTeams(program);
 
 await program.parseAsync(process.argv);
