@@ -181,18 +181,23 @@ function fontkitFor(font: fontkit.Font): PdfLibFontkit {
   return { create } as unknown as PdfLibFontkit;
 }
 
-function fileFace(file: FontFile): Face | null {
-  const openedFont = openFont(file);
-  if (!openedFont) return null;
-  const { font, bytes } = openedFont;
+/**
+ * A face backed by a font file, opened on first use: a report with Latin
+ * titles never reads the 20 MB CJK collections further down the chain.
+ * A file fontkit cannot read covers nothing.
+ */
+function fileFace(file: FontFile): Face {
+  const load = () => openFont(file);
   return {
     key: `${file.path}#${file.postscriptName ?? ''}`,
-    covers: (cp) => font.hasGlyphForCodePoint(cp),
+    covers: (cp) => load()?.font.hasGlyphForCodePoint(cp) ?? false,
     async embed(doc) {
+      const opened = load();
+      if (!opened) throw new Error(`cannot read the font ${file.path}`);
       // pdf-lib reads the registered fontkit when embedFont starts; the
       // caller embeds one face at a time, so this registration is the one used.
-      doc.registerFontkit(fontkitFor(font));
-      return doc.embedFont(bytes, { subset: true });
+      doc.registerFontkit(fontkitFor(opened.font));
+      return doc.embedFont(opened.bytes, { subset: true });
     },
   };
 }
@@ -291,7 +296,7 @@ const MAX_FALLBACK_LOOKUPS = 24;
  */
 export async function createTextSetter(doc: PDFDocument, texts: Record<FontWeight, string[]>, options: TextSetterOptions = {}): Promise<TextSetter> {
   const region = cjkRegionFor(options.lang, [...texts.regular, ...texts.bold]);
-  const system = (weight: FontWeight) => chainFiles(weight, region).flatMap((f) => fileFace(f) ?? []);
+  const system = (weight: FontWeight) => chainFiles(weight, region).map(fileFace);
   const regularFaces = options.faces?.regular ?? system('regular');
   // Bold falls back to regular faces for scripts without a bold font.
   const boldFaces = options.faces?.bold ?? [...system('bold'), ...regularFaces];
