@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fromRoot } from './paths.js';
 import { register as registerRender } from './commands/render.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerEnqueue } from './commands/enqueue.js';
+import { register as registerSchedules } from './commands/schedules.js';
 import { register as registerTeams } from './commands/teams.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
@@ -18,6 +20,8 @@ const program = new Command('courier')
 // Command registrations (one line each).
 registerRender(program);
 registerDoctor(program);
+registerEnqueue(program);
+registerSchedules(program);
 registerTeams(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,169 @@
+// The producer side for Node callers and `courier enqueue`: validate a job
+// against its queue's contract, add it with courier's defaults, and
+// optionally wait for its result.
+//
+//   const producer = createProducer({ config });
+//   const { id } = await producer.enqueue('screenshot', { url: '/demo?slide=sales' });
+//   const result = await producer.enqueueAndWait('screenshot', job, { timeoutMs: 120_000 });
+//   await producer.close();
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import type { Config } from '../config.js';
+import { JOB_SCHEMAS, describeIssues, type QueueName } from '../contracts/index.js';
+import type { AlertJobInput } from '../contracts/alert.js';
+import type { PdfReportJobInput } from '../contracts/pdf-report.js';
+import type { JobResult } from '../contracts/result.js';
+import type { ScreenshotJobInput } from '../contracts/screenshot.js';
+import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
+import { producerConnection, workerConnection } from './connection.js';
+
+/** What a producer writes for each queue (defaults may be left out). */
+export interface JobInputByQueue {
+  screenshot: ScreenshotJobInput;
+  'pdf-report': PdfReportJobInput;
+  alert: AlertJobInput;
+}
+
+/**
+ * Defaults every courier producer uses (CONTRACT §3): 3 attempts, backoff
+ * 5 s, 10 s, 20 s. Finished jobs are kept a while so `enqueue --wait`,
+ * the backend and operators can read results and failure reasons.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+} as const satisfies JobsOptions;
+
+/** BullMQ options a caller may override per job. */
+export type EnqueueOptions = Pick<JobsOptions, 'attempts' | 'backoff' | 'delay' | 'priority' | 'jobId' | 'removeOnComplete' | 'removeOnFail'>;
+
+/** INVALID_JOB with the list of problems, one per line for people. */
+export class InvalidJobError extends CourierError {
+  readonly problems: string[];
+  constructor(queue: QueueName, problems: string[]) {
+    super('INVALID_JOB', `the ${queue} job does not match the contract (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${problems.join('; ')}`);
+    this.name = 'InvalidJobError';
+    this.problems = problems;
+  }
+}
+
+/** The job failed after its last attempt; `reason` is the coded reason (CONTRACT §5). */
+export class JobFailedError extends Error {
+  readonly jobId: string;
+  readonly reason: string;
+  readonly code: ErrorCode | undefined;
+  constructor(jobId: string, reason: string) {
+    super(reason);
+    this.name = 'JobFailedError';
+    this.jobId = jobId;
+    this.reason = reason;
+    this.code = codeOfReason(reason);
+  }
+}
+
+/** The wait ended before the job did; the job stays queued and may still finish. */
+export class WaitTimeoutError extends Error {
+  readonly jobId: string;
+  constructor(jobId: string, timeoutMs: number) {
+    super(`job ${jobId} did not finish within ${timeoutMs} ms; it is still in the queue and may finish later`);
+    this.name = 'WaitTimeoutError';
+    this.jobId = jobId;
+  }
+}
+
+/** Every problem of a payload, or an empty list when it is valid. */
+export function checkJob(queue: QueueName, data: unknown): string[] {
+  const result = JOB_SCHEMAS[queue].safeParse(data);
+  return result.success ? [] : describeIssues(result.error);
+}
+
+export interface ProducerOptions {
+  config: Pick<Config, 'redisUrl' | 'queuePrefix'>;
+}
+
+export interface Producer {
+  /** Validates, then adds the job. Throws InvalidJobError (nothing added) for an invalid payload. */
+  enqueue<Q extends QueueName>(queue: Q, data: JobInputByQueue[Q], options?: EnqueueOptions): Promise<{ id: string }>;
+  /**
+   * Adds the job and resolves with its result once it completes; rejects
+   * with JobFailedError after the last attempt fails, or WaitTimeoutError.
+   */
+  enqueueAndWait<Q extends QueueName>(queue: Q, data: JobInputByQueue[Q], options?: EnqueueOptions & { timeoutMs?: number }): Promise<{ id: string; result: JobResult }>;
+  /** Waits for a job already added. */
+  waitFor(queue: QueueName, jobId: string, timeoutMs?: number): Promise<JobResult>;
+  close(): Promise<void>;
+}
+
+export function createProducer({ config }: ProducerOptions): Producer {
+  const queues = new Map<QueueName, Queue>();
+  const events = new Map<QueueName, QueueEvents>();
+
+  const queueOf = (name: QueueName): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+
+  const eventsOf = async (name: QueueName): Promise<QueueEvents> => {
+    let queueEvents = events.get(name);
+    if (!queueEvents) {
+      // QueueEvents blocks on XREAD, so it needs a connection that waits.
+      queueEvents = new QueueEvents(name, { connection: workerConnection(config), prefix: config.queuePrefix });
+      events.set(name, queueEvents);
+    }
+    await queueEvents.waitUntilReady();
+    return queueEvents;
+  };
+
+  const enqueue = async <Q extends QueueName>(name: Q, data: JobInputByQueue[Q], options: EnqueueOptions = {}): Promise<{ id: string }> => {
+    const problems = checkJob(name, data);
+    if (problems.length > 0) throw new InvalidJobError(name, problems);
+    // The payload is stored as given: the worker validates it again and
+    // applies defaults with the contract version it runs.
+    const job = await queueOf(name).add(name, data, options);
+    if (job.id === undefined) throw new Error(`BullMQ returned no id for the ${name} job`);
+    return { id: job.id };
+  };
+
+  const waitFor = async (name: QueueName, jobId: string, timeoutMs?: number): Promise<JobResult> => {
+    const queueEvents = await eventsOf(name);
+    const job = await queueOf(name).getJob(jobId);
+    if (!job) throw new Error(`no job ${jobId} in the ${name} queue (it may have been removed)`);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline =
+      timeoutMs === undefined
+        ? null
+        : new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new WaitTimeoutError(jobId, timeoutMs)), timeoutMs);
+          });
+    try {
+      const finished = job.waitUntilFinished(queueEvents) as Promise<JobResult>;
+      return await (deadline ? Promise.race([finished, deadline]) : finished);
+    } catch (err) {
+      if (err instanceof WaitTimeoutError) throw err;
+      // waitUntilFinished rejects with an Error whose message is the failed reason.
+      throw new JobFailedError(jobId, err instanceof Error ? err.message : String(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    enqueue,
+    waitFor,
+    async enqueueAndWait(name, data, { timeoutMs, ...options } = {}) {
+      // Subscribe before adding, so a fast job's completion is not missed.
+      await eventsOf(name);
+      const { id } = await enqueue(name, data, options);
+      return { id, result: await waitFor(name, id, timeoutMs) };
+    },
+    async close() {
+      await Promise.all([...events.values()].map((e) => e.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}
