@@ -379,11 +379,15 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-/** Replaces secrets and bearer tokens in a message. */
+/**
+ * Replaces secrets and bearer tokens in a message. Defence in depth: no
+ * message courier builds includes them. Secrets shorter than 6 characters are
+ * not searched for, as replacing every "p" would garble the sentence.
+ */
 export function redactSecrets(text: string, secrets: (string | null | undefined)[]): string {
   let out = text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer [redacted]');
   for (const secret of secrets) {
-    if (secret) out = out.split(secret).join('[redacted]');
+    if (secret && secret.length >= 6) out = out.split(secret).join('[redacted]');
   }
   return out;
 }
@@ -448,7 +452,7 @@ function describe(err: unknown, ctx: ErrorContext): string {
     if (err.errorCode === 'unauthorized_client' || /AADSTS700016|AADSTS90002/.test(description)) {
       return `Teams authentication failed: ${ctx.authority} does not know this app id (${err.errorCode}: ${description}); check MICROSOFT_APP_ID ${tenancyHint}`;
     }
-    return `cannot obtain a Teams token from ${ctx.authority} (${err.errorCode}: ${description}); check MICROSOFT_LOGIN_URL and that this host can reach it over https`;
+    return `cannot obtain a Teams token from ${ctx.authority} (${err.errorCode}: ${description}); check MICROSOFT_LOGIN_URL and that this host can reach it over https (DNS, firewall or proxy, a certificate Node trusts)`;
   }
   const where = ctx.serviceUrl ? `the Bot Connector at ${ctx.serviceUrl}` : 'the Bot Connector';
   const rest = err as RestErrorLike | null;

@@ -34,7 +34,7 @@ const share: MessageInput = {
 };
 
 describe('Teams card', () => {
-  it('lays out a share: header (title, app · time), summary, image, quoted comment, note, facts, Open in Toucan', () => {
+  it('lays out a share: header (title, app · time), summary, image, quoted comment, note, Open in Toucan', () => {
     const message = composeMessage(share, { message: 'For Monday' });
     const card = buildCard(message, { url: 'data:image/png;base64,iVBORw0KGgo=', altText: 'Sales by region' });
 
@@ -53,7 +53,8 @@ describe('Teams card', () => {
     expect(elements(card, 'Image')).toEqual([{ type: 'Image', url: 'data:image/png;base64,iVBORw0KGgo=', altText: 'Sales by region', size: 'Stretch', msteams: { allowExpand: true } }]);
     const quote = body.find((b) => b.type === 'Container' && b.style === 'emphasis');
     expect(runs(quote)).toEqual(['Bob', 'Look at the East']);
-    expect(facts(card)).toEqual([{ title: 'App', value: 'Demo' }]);
+    // The small app is in the header, so no fact repeats it.
+    expect(elements(card, 'FactSet')).toEqual([]);
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in Toucan', url: 'https://toucan.example.com/demo?slide=sales' }]);
   });
 
