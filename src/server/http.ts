@@ -1,0 +1,152 @@
+// The worker's HTTP port (CONTRACT §6), on node:http:
+//   GET /healthz    the process is alive (no dependency is checked)
+//   GET /readyz     every readiness check passes (Redis answers, Chromium up): 200, else 503
+//   GET /metrics    Prometheus text
+//   GET /artifacts/<path>?expires=…&signature=…   a rendered file, only with a valid,
+//                   unexpired HMAC; 403 for a bad, expired or escaping link; 404 if gone
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, sep } from 'node:path';
+import { MIME_BY_EXTENSION, resolveInside } from '../artifacts/store.js';
+import type { Logger } from '../log.js';
+import { checkArtifactSignature } from './signing.js';
+import type { Metrics } from './metrics.js';
+
+/** A named readiness check: true when the dependency is usable. */
+export type ReadinessCheck = () => Promise<boolean> | boolean;
+
+export interface HttpServerDeps {
+  log: Logger;
+  metrics: Metrics;
+  /** e.g. { redis: …, chromium: … }; /readyz is 200 only when all pass. */
+  readiness: Record<string, ReadinessCheck>;
+  /** Absolute artifacts directory. */
+  artifactsRoot: string;
+  /** ARTIFACT_LINK_SECRET; null turns /artifacts off (404). */
+  linkSecret: string | null;
+  /** Seconds since the epoch (tests move the clock). */
+  nowSeconds?: () => number;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+const ARTIFACTS_PREFIX = '/artifacts/';
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(body);
+}
+
+export function createHttpHandler(deps: HttpServerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+
+  async function readyz(res: ServerResponse): Promise<void> {
+    const results = await Promise.all(
+      Object.entries(deps.readiness).map(async ([name, check]): Promise<[string, boolean]> => {
+        try {
+          return [name, await check()];
+        } catch {
+          return [name, false];
+        }
+      }),
+    );
+    const ready = results.every(([, ok]) => ok);
+    const checks = Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'ok' : 'fail']));
+    send(res, ready ? 200 : 503, `${JSON.stringify({ status: ready ? 'ready' : 'not ready', checks })}\n`, 'application/json');
+  }
+
+  async function artifact(req: IncomingMessage, res: ServerResponse, rawPath: string, url: URL): Promise<void> {
+    if (deps.linkSecret === null) return send(res, 404, 'signed artifact links are off (no ARTIFACT_LINK_SECRET)\n');
+    let path: string;
+    try {
+      // From the raw request path: URL parsing would quietly resolve `..`
+      // segments, and a traversal attempt must be refused, not rewritten.
+      path = rawPath.slice(ARTIFACTS_PREFIX.length).split('/').map(decodeURIComponent).join('/');
+    } catch {
+      return send(res, 403, 'forbidden: malformed artifact path\n');
+    }
+    const full = resolveInside(deps.artifactsRoot, path);
+    if (full === null) return send(res, 403, 'forbidden: the path leaves the artifacts directory\n');
+    const check = checkArtifactSignature(deps.linkSecret, path, url.searchParams.get('expires'), url.searchParams.get('signature'), nowSeconds());
+    if (check === 'expired') return send(res, 403, 'forbidden: this link has expired; ask for the report or image again\n');
+    if (check !== 'valid') return send(res, 403, 'forbidden: invalid signature\n');
+
+    let size: number;
+    try {
+      // A symlink inside the directory must not lead outside it either.
+      const [real, realRoot] = await Promise.all([realpath(full), realpath(deps.artifactsRoot)]);
+      if (!real.startsWith(realRoot + sep)) return send(res, 403, 'forbidden: the path leaves the artifacts directory\n');
+      const info = await stat(real);
+      if (!info.isFile()) return send(res, 404, 'not found\n');
+      size = info.size;
+    } catch {
+      return send(res, 404, 'not found (it may have been deleted after ARTIFACTS_TTL_DAYS)\n');
+    }
+    const extension = extname(full).slice(1).toLowerCase();
+    const fileName = full.slice(full.lastIndexOf(sep) + 1);
+    res.writeHead(200, {
+      'content-type': MIME_BY_EXTENSION[extension] ?? 'application/octet-stream',
+      'content-length': size,
+      'content-disposition': `inline; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'cache-control': 'private, max-age=300',
+      'x-content-type-options': 'nosniff',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(full);
+    stream.on('error', (err) => {
+      deps.log.warn({ err, path }, 'artifact read failed');
+      res.destroy(err);
+    });
+    stream.pipe(res);
+  }
+
+  return async (req, res) => {
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://courier.local');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
+    if (rawPath === '/healthz') return send(res, 200, 'ok\n');
+    if (rawPath === '/readyz') return readyz(res);
+    if (rawPath === '/metrics') {
+      const { contentType, body } = await deps.metrics.render();
+      return send(res, 200, body, contentType);
+    }
+    if (rawPath.startsWith(ARTIFACTS_PREFIX)) return artifact(req, res, rawPath, url);
+    send(res, 404, 'not found: try /healthz, /readyz, /metrics or a signed /artifacts/ link\n');
+  };
+}
+
+/** Listens on `port` (0: any free port, for tests); resolves once bound. */
+export async function startHttpServer(deps: HttpServerDeps, { port, host = '0.0.0.0' }: { port: number; host?: string }): Promise<RunningHttpServer> {
+  const handler = createHttpHandler(deps);
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      deps.log.error({ err, url: req.url?.split('?')[0] }, 'HTTP handler failed');
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,118 @@
+// Prometheus metrics (CONTRACT §6), on a registry of their own so two
+// workers in one test process never share counters. Phase names are the
+// ones of `timings` (openMs → phase "open"), so a slow phase reads the same
+// in a result, a log line and a dashboard.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { QUEUE_NAMES, type QueueName } from '../contracts/queues.js';
+import type { Timings } from '../contracts/result.js';
+
+export const JOB_OUTCOMES = ['completed', 'failed', 'retried'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/** Queue states reported by courier_queue_jobs (BullMQ's names). */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+export type QueueCounts = Partial<Record<QueueName, Partial<Record<QueueState, number>>>>;
+
+export interface MetricsSources {
+  /** Pages open right now (BrowserPool.pagesInUse). */
+  pagesInUse?: () => number;
+  /** Job counts per queue and state, read at scrape time; may reject (Redis down). */
+  queueCounts?: () => Promise<QueueCounts>;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  countJob(queue: QueueName, outcome: JobOutcome): void;
+  /** One histogram sample per `<phase>Ms` entry of a result's timings, plus the job's total. */
+  observeTimings(queue: QueueName, timings: Timings, totalMs?: number): void;
+  countDelivery(channel: string, outcome: string): void;
+  countBrowserRestart(reason: string): void;
+  /** The Prometheus text exposition. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Buckets from 50 ms to 5 min: renders take hundreds of ms to tens of seconds. */
+const PHASE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+
+export function createMetrics(sources: MetricsSources = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'courier_' });
+
+  const jobs = new Counter({
+    name: 'courier_jobs_total',
+    help: 'Job attempts by queue and outcome: completed, retried (this attempt failed, another follows) or failed (the last attempt failed)',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+  });
+  const phases = new Histogram({
+    name: 'courier_phase_duration_seconds',
+    help: 'Duration of each phase of a job: queued, open, ready, annotate, capture, deliver, … and total',
+    labelNames: ['queue', 'phase'],
+    buckets: PHASE_BUCKETS,
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: 'courier_deliveries_total',
+    help: 'Deliveries by channel (email, teams) and outcome (sent, already-sent, failed), one per target',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: 'courier_browser_restarts_total',
+    help: 'Chromium relaunches, by reason: crash (it died or disconnected) or recycle (page budget reached)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'courier_pages_in_use',
+    help: 'Browser pages rendering right now (at most CONCURRENCY)',
+    registers: [registry],
+    collect() {
+      if (sources.pagesInUse) this.set(sources.pagesInUse());
+    },
+  });
+  new Gauge({
+    name: 'courier_queue_jobs',
+    help: 'Jobs in each queue by state, read from Redis at scrape time',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      if (!sources.queueCounts) return;
+      let counts: QueueCounts;
+      try {
+        counts = await sources.queueCounts();
+      } catch {
+        // Redis unreachable: no sample rather than a stale or zero one.
+        this.reset();
+        return;
+      }
+      this.reset();
+      for (const [queue, states] of Object.entries(counts)) {
+        for (const [state, value] of Object.entries(states)) this.set({ queue, state }, value);
+      }
+    },
+  });
+
+  // Known series start at zero, so a rate() over them works from the first scrape.
+  for (const queue of QUEUE_NAMES) for (const outcome of JOB_OUTCOMES) jobs.inc({ queue, outcome }, 0);
+  for (const channel of ['email', 'teams']) for (const outcome of ['sent', 'already-sent', 'failed']) deliveries.inc({ channel, outcome }, 0);
+  for (const reason of ['crash', 'recycle']) restarts.inc({ reason }, 0);
+
+  return {
+    registry,
+    countJob: (queue, outcome) => jobs.inc({ queue, outcome }),
+    observeTimings(queue, timings, totalMs) {
+      for (const [key, ms] of Object.entries(timings)) {
+        phases.observe({ queue, phase: key.replace(/Ms$/, '') }, ms / 1000);
+      }
+      if (totalMs !== undefined) phases.observe({ queue, phase: 'total' }, totalMs / 1000);
+    },
+    countDelivery: (channel, outcome) => deliveries.inc({ channel, outcome }),
+    countBrowserRestart: (reason) => restarts.inc({ reason }),
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
