@@ -5,7 +5,9 @@ import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { BrowserPool } from './browser/pool.js';
-import type { Config } from './config.js';
+import { redactUrlCredentials, type Config } from './config.js';
+import { checkSmtp as smtpCheck } from './delivery/email.js';
+import { checkTeams as teamsCheck } from './delivery/teams.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -93,6 +95,21 @@ export async function checkChromium(config: Config, log: Logger): Promise<CheckR
   } finally {
     await pool.close();
   }
+}
+
+/** Connects and authenticates to SMTP_URL without sending anything. */
+export async function checkSmtp(config: Config): Promise<CheckResult[]> {
+  if (!config.smtpUrl) return [{ name: 'smtp', status: 'skip', detail: 'SMTP_URL is not set (email off)' }];
+  const { ok, detail } = await smtpCheck(config);
+  const shown = redactUrlCredentials(config.smtpUrl);
+  return [{ name: 'smtp', status: ok ? 'ok' : 'FAIL', detail: detail.includes(shown) ? detail : `${shown}: ${detail}` }];
+}
+
+/** Exchanges the bot's app id and password for a token at MICROSOFT_LOGIN_URL. */
+export async function checkTeams(config: Config, log: Logger): Promise<CheckResult[]> {
+  if (!config.microsoft.appId) return [{ name: 'teams token', status: 'skip', detail: 'MICROSOFT_APP_ID is not set (Teams off)' }];
+  const { ok, detail } = await teamsCheck(config, log);
+  return [{ name: 'teams token', status: ok ? 'ok' : 'FAIL', detail }];
 }
 
 export async function runChecks(checks: Check[]): Promise<CheckResult[]> {

@@ -1,7 +1,7 @@
 // `courier doctor`: one line per check, exit 0 only if every configured check passes.
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { checkChromium, checkRedis, checkStackUrl, formatResults, runChecks, type Check } from '../doctor.js';
+import { checkChromium, checkRedis, checkSmtp, checkStackUrl, checkTeams, formatResults, runChecks, type Check } from '../doctor.js';
 import { createLogger } from '../log.js';
 
 export function register(program: Command): void {
@@ -27,6 +27,8 @@ async function doctorCommand(): Promise<void> {
     () => checkStackUrl('backend', config.backendUrl, 'BACKEND_URL'),
     () => checkRedis(config),
     () => checkChromium(config, log),
+    () => checkSmtp(config),
+    () => checkTeams(config, log),
   ];
   const results = await runChecks(checks);
   process.stdout.write(`${formatResults(results)}\n`);

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
+import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack, runCli } from '../fixtures/index.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { freePort } from '../setup/redis.js';
@@ -83,5 +85,34 @@ describe('courier doctor', () => {
     const run = await runCli(['doctor'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^FAIL\s+redis\s/m);
+  });
+
+  it('checks SMTP (authenticated, nothing sent) and the Teams token when they are configured', async () => {
+    const sink = await SmtpSink.start({ auth: { user: 'courier', pass: 'right-password' } });
+    const standIn = await BotConnectorStandIn.start({ apps: [{ appId: 'doctor-app', password: 'bot-secret', multiTenant: true }] });
+    try {
+      const teams = { MICROSOFT_APP_ID: 'doctor-app', MICROSOFT_LOGIN_URL: standIn.loginUrl, TEAMS_SERVICE_URLS: standIn.serviceUrlPrefix, MAIL_FROM: 'Toucan <reports@corp.com>' };
+      const good = await runCli(['doctor'], { ...env, ...teams, SMTP_URL: sink.url(), MICROSOFT_APP_PASSWORD: 'bot-secret' });
+      expect(good.stdout).toMatch(/^ok\s+smtp\s.*authenticated as courier/m);
+      expect(good.stdout).toMatch(/^ok\s+teams token\s/m);
+      expect(good.status).toBe(0);
+      expect(sink.messages).toEqual([]);
+
+      const bad = await runCli(['doctor'], { ...env, ...teams, SMTP_URL: sink.url({ user: 'courier', pass: 'wrong-password' }), MICROSOFT_APP_PASSWORD: 'wrong-secret' });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toMatch(/^FAIL\s+smtp\s.*authentication failed/m);
+      expect(bad.stdout).toMatch(/^FAIL\s+teams token\s/m);
+      expect(bad.stdout + bad.stderr).not.toContain('wrong-password');
+      expect(bad.stdout + bad.stderr).not.toContain('wrong-secret');
+    } finally {
+      await sink.stop();
+      await standIn.close();
+    }
+  });
+
+  it('skips SMTP and Teams when they are not configured', async () => {
+    const run = await runCli(['doctor'], env);
+    expect(run.stdout).toMatch(/^skip\s+smtp\s+SMTP_URL is not set/m);
+    expect(run.stdout).toMatch(/^skip\s+teams token\s+MICROSOFT_APP_ID is not set/m);
   });
 });
