@@ -8,6 +8,7 @@ import { register as registerRender } from './commands/render.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerEnqueue } from './commands/enqueue.js';
 import { register as registerSchedules } from './commands/schedules.js';
+import { register as registerWorker } from './commands/worker.js';
 import { register as registerTeams } from './commands/teams.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
@@ -22,6 +23,7 @@ registerRender(program);
 registerDoctor(program);
 registerEnqueue(program);
 registerSchedules(program);
+registerWorker(program);
 registerTeams(program);
 
 await program.parseAsync(process.argv);

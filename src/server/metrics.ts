@@ -10,7 +10,7 @@ export const JOB_OUTCOMES = ['completed', 'failed', 'retried'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 /** Queue states reported by courier_queue_jobs (BullMQ's names). */
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed', 'completed'] as const;
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
 export type QueueCounts = Partial<Record<QueueName, Partial<Record<QueueState, number>>>>;

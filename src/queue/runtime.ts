@@ -1,0 +1,145 @@
+// The worker process, assembled: one warm browser pool shared by the queue
+// consumers, the delivery service, the artifact store and its TTL sweep,
+// metrics, and the HTTP port. `courier worker` starts it and calls close()
+// on SIGTERM/SIGINT; tests start it in-process the same way.
+import { Queue } from 'bullmq';
+import { createAlertStore } from '../alerts/store.js';
+import { createArtifactStore } from '../artifacts/store.js';
+import { startArtifactSweeper } from '../artifacts/sweep.js';
+import { BrowserPool } from '../browser/pool.js';
+import { createRenderer } from '../browser/render.js';
+import type { Config } from '../config.js';
+import { QUEUE_NAMES, type QueueName } from '../contracts/index.js';
+import { createDeliveryService } from '../delivery/deliver.js';
+import { createEmailSenderFromConfig } from '../delivery/email.js';
+import { createReceiptLedger } from '../delivery/ledger.js';
+import { createTeamsSender } from '../delivery/teams.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createProcessors } from '../processors/index.js';
+import type { ProcessorRegistry } from '../processors/types.js';
+import { startHttpServer, type RunningHttpServer } from '../server/http.js';
+import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
+import { createRedisClient, describeRedis, producerConnection, redisPing } from './connection.js';
+import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './worker.js';
+
+/** How long /readyz and /metrics wait for Redis before saying it is not there. */
+const REDIS_CHECK_TIMEOUT_MS = 1000;
+
+export interface WorkerRuntimeOptions {
+  config: Config;
+  log: Logger;
+  /** Queues to consume (default: all three). */
+  queues?: QueueName[];
+  /** Overrides CONCURRENCY: pages at once, and jobs per queue. */
+  concurrency?: number;
+  /** Lock overrides (tests of stalled-job recovery may shorten them). */
+  lock?: Partial<typeof LOCK_SETTINGS>;
+  processors?: ProcessorRegistry;
+  /** HTTP bind address (default all interfaces). */
+  httpHost?: string;
+}
+
+export interface WorkerRuntime {
+  pool: BrowserPool;
+  metrics: Metrics;
+  http: RunningHttpServer | null;
+  workers: QueueWorkers;
+  queues: QueueName[];
+  concurrency: number;
+  /** Drains (no new jobs, active ones finish) and closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { log } = options;
+  const concurrency = options.concurrency ?? options.config.concurrency;
+  const config: Config = { ...options.config, concurrency };
+  const queues = options.queues ?? [...QUEUE_NAMES];
+
+  // Redis: one client for our own keys (receipts, alert state), one that
+  // fails fast for health checks, and queues that fail fast for the depth gauges.
+  const redis = createRedisClient(config);
+  const probe = createRedisClient(config, { failFast: true });
+  const countQueues = QUEUE_NAMES.map((name) => new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix }));
+  for (const q of countQueues) q.on('error', () => undefined); // reported by /readyz, not as unhandled errors
+
+  const queueCounts = async (): Promise<QueueCounts> => {
+    if (!(await redisPing(probe, REDIS_CHECK_TIMEOUT_MS))) throw new Error('Redis does not answer');
+    const entries = await Promise.all(countQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const));
+    return Object.fromEntries(entries);
+  };
+  // The pool's restart hook only fires after launch, when `metrics` exists.
+  const browserPool = new BrowserPool({ config, log, onRestart: (reason) => metrics.countBrowserRestart(reason) });
+  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts });
+  const renderer = createRenderer({ config, pool: browserPool, log });
+
+  const delivery = createDeliveryService({
+    config,
+    log,
+    ledger: createReceiptLedger({ redis, prefix: config.queuePrefix }),
+    email: createEmailSenderFromConfig(config, log),
+    teams: config.microsoft.appId !== null ? createTeamsSender({ config, log }) : null,
+    onDelivery: (channel, outcome) => metrics.countDelivery(channel, outcome),
+  });
+  const artifacts = createArtifactStore({ dir: config.artifactsDir });
+  const sweeper = startArtifactSweeper({ root: artifacts.root, ttlDays: config.artifactsTtlDays, log });
+
+  let warm = false;
+  const http =
+    config.httpPort === 0
+      ? null
+      : await startHttpServer(
+          {
+            log,
+            metrics,
+            readiness: {
+              redis: () => redisPing(probe, REDIS_CHECK_TIMEOUT_MS),
+              chromium: () => warm && browserPool.health() !== 'down',
+            },
+            artifactsRoot: artifacts.root,
+            linkSecret: config.artifactLinkSecret,
+          },
+          { port: config.httpPort, host: options.httpHost },
+        );
+
+  // Start warm, so the first job does not pay for the launch and /readyz tells the truth.
+  try {
+    await browserPool.warmUp();
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'Chromium did not start; /readyz stays 503 and each job will try again');
+  }
+  warm = true;
+
+  const workers = startQueueWorkers(
+    { config, log, metrics, renderer, delivery, artifacts, alerts: createAlertStore({ redis, prefix: config.queuePrefix }), processors: options.processors ?? createProcessors() },
+    { queues, concurrency, lock: options.lock },
+  );
+  log.info(
+    { queues, concurrency, redis: describeRedis(config), prefix: config.queuePrefix, httpPort: http?.port ?? null, artifactsDir: artifacts.root, jobTimeoutMs: config.jobTimeoutMs },
+    'worker started',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    pool: browserPool,
+    metrics,
+    http,
+    workers,
+    queues,
+    concurrency,
+    close() {
+      closing ??= (async () => {
+        sweeper.stop();
+        await workers.close();
+        await browserPool.close();
+        await delivery.close();
+        await Promise.all(countQueues.map((q) => q.close()));
+        redis.disconnect();
+        probe.disconnect();
+        await http?.close();
+      })();
+      return closing;
+    },
+  };
+}

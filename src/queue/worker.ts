@@ -1,0 +1,158 @@
+// BullMQ consumers: one Worker per queue, all sharing one browser pool.
+//
+// Around every processor call, in one place: payload validation (INVALID_JOB),
+// the JOB_TIMEOUT_MS deadline, the start and end log lines, metrics, and the
+// mapping of coded errors to BullMQ's retry rules (CONTRACT §5): an error
+// that is not retried becomes UnrecoverableError, with the same message.
+//
+// Concurrency: each queue's Worker may hold up to CONCURRENCY jobs, and the
+// browser pool lets CONCURRENCY pages render at once across all queues. So
+// a burst on one queue never starves another (each queue keeps fetching on
+// its own), pages never exceed CONCURRENCY, and a job that waits for a page
+// waits in memory for at most the time of the renders ahead of it. The price
+// is that, when several queues are busy at once, a process holds up to
+// 3 × CONCURRENCY jobs; another worker process could have taken some of them.
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
+import { jobResult, type JobResult } from '../contracts/result.js';
+import { CourierError, errorMessage } from '../errors.js';
+import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
+import { workerConnection } from './connection.js';
+import { DEFAULT_JOB_OPTIONS } from './producer.js';
+
+/**
+ * Locks for renders of tens of seconds. The lock lasts 30 s and is renewed
+ * every 15 s while the job runs, so a healthy long job never loses it. When
+ * a worker dies (kill -9), its lock expires within 30 s, and the stall check
+ * (every 15 s, by any live worker) puts the job back in the queue: another
+ * worker picks it up within ~15–45 s. A job that stalls more than twice
+ * fails instead of crashing workers forever.
+ */
+export const LOCK_SETTINGS = {
+  lockDuration: 30_000,
+  stalledInterval: 15_000,
+  maxStalledCount: 2,
+} as const;
+
+export type WorkerDeps = Omit<ProcessorDeps, 'signal'> & {
+  processors: ProcessorRegistry;
+};
+
+export interface QueueWorkersOptions {
+  queues: QueueName[];
+  /** Jobs each queue's Worker may hold at once (pages are bounded by the pool). */
+  concurrency: number;
+  lock?: Partial<typeof LOCK_SETTINGS>;
+}
+
+export interface QueueWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, waits for active ones (each bounded by JOB_TIMEOUT_MS), closes the Redis connections. */
+  close(): Promise<void>;
+}
+
+function smallAppOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const value = (data as Record<string, unknown>).smallApp;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Runs `work` with a deadline: rejects with the signal's reason when it aborts first. */
+async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One attempt of one job: everything between BullMQ and the processor. */
+export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): Promise<JobResult> {
+  const { config } = deps;
+  if (!isQueueName(job.queueName)) throw new UnrecoverableError(`no processor for queue ${job.queueName}`);
+  const queue = job.queueName;
+  const jobId = job.id ?? '(no id)';
+  const startedAt = Date.now();
+  const attempt = job.attemptsMade + 1;
+  const maxAttempts = job.opts.attempts ?? 1;
+  const queuedMs = Math.max(0, (job.processedOn ?? startedAt) - job.timestamp);
+  const log = deps.log.child({ queue, jobId, attempt, smallApp: smallAppOf(job.data) });
+  log.info({ maxAttempts, queuedMs }, 'job started');
+
+  const controller = new AbortController();
+  const deadline = setTimeout(() => {
+    controller.abort(
+      new CourierError(
+        'JOB_TIMEOUT',
+        `the job did not finish within JOB_TIMEOUT_MS (${config.jobTimeoutMs} ms); it will be retried. Raise JOB_TIMEOUT_MS if such stories are slow by nature, or the job's timeoutMs if the story itself is slow`,
+      ),
+    );
+  }, config.jobTimeoutMs);
+  const onCancel = () => controller.abort(cancel?.reason);
+  cancel?.addEventListener('abort', onCancel, { once: true });
+
+  try {
+    const data = validateJob(queue, job.data);
+    const processorJob: ProcessorJob = { id: jobId, deliveryKey: jobId, queue, data, attempt, maxAttempts, createdAt: job.timestamp, startedAt };
+    // A scheduler's job carries the time it was due (BullMQ's prevMillis).
+    if (job.repeatJobKey !== undefined && typeof job.opts.prevMillis === 'number') processorJob.scheduledAt = job.opts.prevMillis;
+    // The registry maps each queue to its own processor; TypeScript cannot
+    // follow that correlation through a union key, hence the cast.
+    const processor = deps.processors[queue] as Processor<typeof queue>;
+    const result = await raceAbort(processor(processorJob, { ...deps, log, signal: controller.signal }), controller.signal);
+    const withQueue: JobResult = { ...result, timings: { queuedMs, ...result.timings } };
+    // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
+    const checked = jobResult.safeParse(withQueue);
+    if (!checked.success) throw new Error(`the ${queue} processor returned a result outside the contract: ${checked.error.message}`);
+    const totalMs = Date.now() - startedAt;
+    deps.metrics.countJob(queue, 'completed');
+    deps.metrics.observeTimings(queue, checked.data.timings, totalMs);
+    log.info({ outcome: 'completed', timings: checked.data.timings, totalMs, artifacts: checked.data.artifacts.map((a) => a.path), deliveries: checked.data.deliveries.length }, 'job completed');
+    return checked.data;
+  } catch (err) {
+    const unrecoverable = err instanceof UnrecoverableError || (err instanceof CourierError && !err.retried);
+    const final = unrecoverable || attempt >= maxAttempts;
+    const outcome = final ? 'failed' : 'retried';
+    deps.metrics.countJob(queue, outcome);
+    const level = final ? 'error' : 'warn';
+    log[level]({ outcome, reason: errorMessage(err), totalMs: Date.now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
+    if (err instanceof CourierError && !err.retried) throw new UnrecoverableError(err.message);
+    throw err;
+  } finally {
+    clearTimeout(deadline);
+    cancel?.removeEventListener('abort', onCancel);
+  }
+}
+
+export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions): QueueWorkers {
+  const { config } = deps;
+  const lock = { ...LOCK_SETTINGS, ...options.lock };
+  const workers = options.queues.map((queue) => {
+    const worker = new Worker(queue, (job, _token, signal) => runJob(deps, job, signal), {
+      connection: workerConnection(config),
+      prefix: config.queuePrefix,
+      concurrency: options.concurrency,
+      name: `${hostname()}:${process.pid}`,
+      ...lock,
+      // For jobs added without these options (e.g. by another producer), so Redis does not keep every job forever.
+      removeOnComplete: DEFAULT_JOB_OPTIONS.removeOnComplete,
+      removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,
+    });
+    worker.on('error', (err) => deps.log.warn({ queue, err: errorMessage(err) }, 'queue worker error (Redis unreachable?); it keeps retrying'));
+    worker.on('stalled', (jobId) => deps.log.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock); back in the queue for another worker'));
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
