@@ -13,7 +13,7 @@
 // is that, when several queues are busy at once, a process holds up to
 // 3 × CONCURRENCY jobs; another worker process could have taken some of them.
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
 import { CourierError, errorMessage } from '../errors.js';
@@ -134,8 +134,20 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
 export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions): QueueWorkers {
   const { config } = deps;
   const lock = { ...LOCK_SETTINGS, ...options.lock };
+  let draining = false;
+  /**
+   * BullMQ can still hand over a job that arrived in the instant between
+   * close() and the end of its blocking fetch. Such a job is put straight
+   * back in the queue, untouched, for another worker: after SIGTERM no job
+   * starts here.
+   */
+  const handBack = async (job: Job, token: string): Promise<never> => {
+    await job.moveToWait(token);
+    deps.log.info({ queue: job.queueName, jobId: job.id }, 'job handed back to the queue: this worker is draining');
+    throw new WaitingError();
+  };
   const workers = options.queues.map((queue) => {
-    const worker = new Worker(queue, (job, _token, signal) => runJob(deps, job, signal), {
+    const worker = new Worker(queue, (job, token, signal) => (draining && token !== undefined ? handBack(job, token) : runJob(deps, job, signal)), {
       connection: workerConnection(config),
       prefix: config.queuePrefix,
       concurrency: options.concurrency,
@@ -152,6 +164,7 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
   return {
     workers,
     async close() {
+      draining = true;
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -1,0 +1,198 @@
+// Worker processes as an operator runs them (`node --import tsx src/cli.ts
+// worker`, real child processes): SIGTERM drains an active job and exits 0;
+// kill -9 mid-job leaves the job to another worker (stalled-job recovery);
+// two workers on one Redis split a burst.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import { fromRoot } from '../../src/paths.js';
+import { workerConnection } from '../../src/queue/connection.js';
+import { createProducer, type Producer } from '../../src/queue/producer.js';
+import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+
+type LogLine = Record<string, unknown> & { msg?: string; jobId?: string };
+
+interface WorkerProcess {
+  child: ChildProcess;
+  lines: LogLine[];
+  exit: Promise<number | null>;
+  /** Resolves with the first log line (past or future) that matches. */
+  waitFor(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+}
+
+const prefix = testPrefix('queue-shutdown');
+let stack: ToucanStack;
+let artifactsDir: string;
+let config: Config;
+let producer: Producer;
+let queue: Queue;
+const running: WorkerProcess[] = [];
+
+function startWorker(env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('src', 'cli.ts'), 'worker'], {
+    cwd: fromRoot(),
+    env: {
+      ...process.env,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: prefix,
+      FRONTEND_URL: stack.frontendUrl,
+      BACKEND_URL: stack.backendUrl,
+      ARTIFACTS_DIR: artifactsDir,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      CONCURRENCY: '2',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  createInterface({ input: child.stderr }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as LogLine);
+    } catch {
+      lines.push({ msg: text });
+    }
+    for (const wake of waiters) wake();
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const worker: WorkerProcess = {
+    child,
+    lines,
+    exit,
+    waitFor(match, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching log line within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-5))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+  running.push(worker);
+  return worker;
+}
+
+const started = (jobId: string) => (l: LogLine) => l.msg === 'job started' && l.jobId === jobId;
+const completed = (jobId: string) => (l: LogLine) => l.msg === 'job completed' && l.jobId === jobId;
+const ready = (l: LogLine) => l.msg === 'worker started';
+/** A story that takes `ms` to load its data: an active job for that long. */
+const slowStory = (ms: number) => ({ url: `/demo?slide=sales&delay=${ms}&export=true`, auth: { token: stack.token } });
+
+beforeAll(async () => {
+  stack = await ToucanStack.start();
+  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-shutdown-artifacts-'));
+  config = loadConfig({ REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix });
+  producer = createProducer({ config });
+  queue = new Queue('screenshot', { connection: workerConnection(config), prefix });
+});
+
+afterEach(async () => {
+  for (const w of running.splice(0)) {
+    if (w.child.exitCode === null && w.child.signalCode === null) {
+      w.child.kill('SIGKILL');
+      await w.exit;
+    }
+  }
+});
+
+afterAll(async () => {
+  await producer?.close();
+  await queue?.close();
+  await stack?.close();
+  await flushPrefix(testRedisUrl(), prefix);
+  rmSync(artifactsDir, { recursive: true, force: true });
+});
+
+describe('worker processes', () => {
+  it('SIGTERM during an active job: the job completes, no new job starts, the worker exits 0', async () => {
+    const worker = startWorker();
+    await worker.waitFor(ready);
+    const { id } = await producer.enqueue('screenshot', slowStory(4000));
+    await worker.waitFor(started(id));
+
+    worker.child.kill('SIGTERM');
+    await worker.waitFor((l) => l.msg === 'draining: no new jobs; waiting for active jobs to finish');
+    const late = await producer.enqueue('screenshot', slowStory(0));
+
+    expect(await worker.exit).toBe(0);
+    expect((await producer.waitFor('screenshot', id, 5_000)).artifacts).toHaveLength(1);
+    const messages = worker.lines.map((l) => l.msg);
+    expect(messages.indexOf('job completed')).toBeLessThan(messages.indexOf('worker stopped cleanly'));
+    expect(worker.lines.some(started(late.id))).toBe(false);
+    // Never started here; if BullMQ handed it over during the drain, it went straight back.
+    expect(await queue.getJobState(late.id)).toBe('waiting');
+    expect((await queue.getJob(late.id))?.attemptsMade).toBe(0);
+    await queue.remove(late.id);
+  });
+
+  it('kill -9 during a job: a second worker completes it', async () => {
+    const first = startWorker();
+    const second = startWorker();
+    await Promise.all([first.waitFor(ready), second.waitFor(ready)]);
+
+    // Both workers are idle; whichever takes the job is the one killed.
+    const { id } = await producer.enqueue('screenshot', slowStory(8000));
+    const victim = await Promise.race([first.waitFor(started(id)).then(() => first), second.waitFor(started(id)).then(() => second)]);
+    const survivor = victim === first ? second : first;
+    const chromiumPid = Number((await victim.waitFor((l) => l.msg === 'chromium launched')).chromiumPid);
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await victim.exit;
+
+    await survivor.waitFor(started(id), 90_000);
+    const pickupMs = Date.now() - killedAt;
+    await survivor.waitFor(completed(id), 60_000);
+    const result = await producer.waitFor('screenshot', id, 5_000);
+    expect(result.artifacts).toHaveLength(1);
+    const job = await queue.getJob(id);
+    expect(job?.processedBy).toMatch(new RegExp(`:${survivor.child.pid}$`));
+    console.log(`[measure] a killed worker's job was picked up again after ${pickupMs} ms`);
+
+    // The killed worker's Chromium notices its pipe closed and exits by itself.
+    const alive = () => {
+      try {
+        process.kill(chromiumPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const gone = Date.now() + 15_000;
+    while (alive() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(alive()).toBe(false);
+  }, 180_000);
+
+  it('two workers on one Redis split a burst of jobs', async () => {
+    const workers = [startWorker(), startWorker()];
+    await Promise.all(workers.map((w) => w.waitFor(ready)));
+    const ids = await Promise.all(Array.from({ length: 10 }, () => producer.enqueue('screenshot', slowStory(1500)).then((j) => j.id)));
+    await Promise.all(ids.map((id) => producer.waitFor('screenshot', id, 120_000)));
+
+    const byWorker = new Map<string, number>();
+    for (const id of ids) {
+      const by = (await queue.getJob(id))?.processedBy ?? '?';
+      byWorker.set(by, (byWorker.get(by) ?? 0) + 1);
+    }
+    const names = workers.map((w) => [...byWorker.keys()].find((name) => name.endsWith(`:${w.child.pid}`)));
+    expect(names.every((n) => n !== undefined)).toBe(true);
+    expect(byWorker.size).toBe(2);
+    for (const count of byWorker.values()) expect(count).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+});
