@@ -17,6 +17,7 @@ export function documentFileName(title: string): string {
     .replace(/[^A-Za-z0-9 _.-]+/g, '')
     .trim()
     .replace(/\s+/g, '-')
+    .replace(/^[.-]+/, '') // no hidden or option-like file names
     .slice(0, 80);
   return `${stem || 'story'}.pdf`;
 }
