@@ -103,6 +103,10 @@ export function createProducer({ config }: ProducerOptions): Producer {
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      // Each pending waitFor() holds one 'closing' listener (BullMQ's
+      // waitUntilFinished), released when the job finishes: many concurrent
+      // waits are normal, not a leak.
+      queue.setMaxListeners(0);
       queues.set(name, queue);
     }
     return queue;
