@@ -6,8 +6,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { startWorkerRuntime } from '../queue/runtime.js';
-import { startCommand } from './shared.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../queue/runtime.js';
+import { fail, startCommand } from './shared.js';
 
 interface WorkerFlags {
   queues?: QueueName[];
@@ -38,7 +38,13 @@ function flushLogs(log: Logger): Promise<void> {
 
 async function runWorker(flags: WorkerFlags): Promise<void> {
   const { config, log } = startCommand({ require: ['FRONTEND_URL', 'BACKEND_URL'] });
-  const runtime = await startWorkerRuntime({ config, log, queues: flags.queues, concurrency: flags.concurrency });
+  let runtime: WorkerRuntime;
+  try {
+    runtime = await startWorkerRuntime({ config, log, queues: flags.queues, concurrency: flags.concurrency });
+  } catch (err) {
+    // e.g. HTTP_PORT already in use: say it in one line, not a stack trace.
+    fail(`courier: the worker could not start: ${errorMessage(err)}`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
