@@ -267,14 +267,19 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     return { reports: [{ type: 'teams', channelId: target.channelId, status: 'sent', id }], failures: [] };
   }
 
+  const check = (targets: Target[]): void =>
+    checkTargets(targets, {
+      recipientDomains: config.recipientDomains,
+      teamsServiceUrls: config.teamsServiceUrls,
+      emailConfigured: email !== null,
+      teamsConfigured: teams !== null,
+    });
+
   return {
+    check,
+
     async deliver(request: DeliveryRequest): Promise<DeliveryReport[]> {
-      checkTargets(request.targets, {
-        recipientDomains: config.recipientDomains,
-        teamsServiceUrls: config.teamsServiceUrls,
-        emailConfigured: email !== null,
-        teamsConfigured: teams !== null,
-      });
+      check(request.targets);
       const reports: DeliveryReport[] = [];
       const failures: Failure[] = [];
       for (const [index, target] of request.targets.entries()) {

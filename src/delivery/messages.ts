@@ -47,6 +47,8 @@ export interface MessageInput {
   sharedBy?: string;
   comment?: { author: string; text: string };
   image?: ImagePart;
+  /** Why the story image is missing (e.g. it was not ready on the job's last attempt); shown as a fact. */
+  imageProblem?: string;
   document?: DocumentPart;
   alert?: AlertFacts;
   /** Titles of a report's pages, in order. */
@@ -167,6 +169,8 @@ export function composeMessage(input: MessageInput, words: TargetWords = {}): Me
       break;
     }
   }
+
+  if (input.imageProblem) facts.push({ label: 'Story', value: `not attached (${input.imageProblem})` });
 
   return {
     kind: input.kind,

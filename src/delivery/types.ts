@@ -22,6 +22,12 @@ export interface DeliveryService {
    * a Teams service URL that is not allowed.
    */
   deliver(request: DeliveryRequest): Promise<DeliveryReport[]>;
+  /**
+   * The checks deliver() makes before its first send, on their own: a
+   * processor calls it before rendering, so a job that could never be
+   * delivered fails at once (INVALID_JOB, FORBIDDEN_URL) without a render.
+   */
+  check(targets: Target[]): void;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,197 @@
+// `pdf-report`: several stories in one PDF, delivered on a schedule.
+// Every page is rendered with the same fail-closed readiness as a
+// screenshot, concurrently through the shared pool (bounded by
+// CONCURRENCY). If any page fails, the job fails with that page's coded
+// error and nothing is delivered. Assembly runs off the event loop, so the
+// job's lock keeps being renewed while a large report is put together.
+import { setMaxListeners } from 'node:events';
+import type { Capture, RenderResult } from '../browser/types.js';
+import type { Viewport } from '../contracts/common.js';
+import { MAX_REPORT_PAGES, type PdfReportJob } from '../contracts/pdf-report.js';
+import type { Artifact, JobResult } from '../contracts/result.js';
+import { CourierError, isCourierError } from '../errors.js';
+import { assembleReportOffThread } from '../report/assemble.js';
+import type { AssembledReport } from '../report/types.js';
+import { signArtifactUrl } from '../server/signing.js';
+import { resolveStoryUrl } from '../urls.js';
+import type { ProcessorDeps, ProcessorJob } from './types.js';
+
+/** Report pages are captured at deviceScaleFactor 2, so a raster page prints at about 150 dpi or more. */
+export const REPORT_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 2 };
+
+/** Page sizes in PDF points, for the artifact's width and height. */
+const PAGE_POINTS = { A4: [842, 595], Letter: [792, 612] } as const;
+
+export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>, deps: ProcessorDeps): Promise<JobResult> {
+  const { config } = deps;
+  const job = processorJob.data;
+  const ctx = { jobId: processorJob.id, deliveryKey: processorJob.deliveryKey, startedAt: new Date(processorJob.startedAt), signal: deps.signal };
+  // Everything that can be refused is refused before the first page opens.
+  const urls = job.pages.map((page) => resolveStoryUrl(page.url, config.frontendUrl));
+  deps.delivery.check(job.deliver);
+  if (job.deliver.some((t) => t.type === 'teams') && !canLink(deps)) {
+    throw new CourierError('INVALID_JOB', 'a report reaches Teams only as a signed link (bots cannot attach files in channels): set PUBLIC_URL and ARTIFACT_LINK_SECRET on the worker, or remove the Teams target');
+  }
+
+  const titles = job.pages.map((page, i) => page.title ?? `Page ${i + 1}`);
+  const renderStarted = performance.now();
+  const rendered = await renderAllPages(job, urls, titles, ctx, deps);
+  const renderMs = Math.round(performance.now() - renderStarted);
+
+  const assembleStarted = performance.now();
+  const report = await assembleReportOffThread(
+    {
+      title: job.title,
+      smallApp: job.smallApp,
+      generatedAt: new Date(),
+      timezone: job.timezone,
+      lang: job.lang,
+      layout: job.layout,
+      pages: rendered.map(({ pdf, png }, i) => ({
+        title: titles[i] ?? '',
+        pdf: pdf?.data,
+        png: png ? { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } : undefined,
+      })),
+      maxBytes: config.mailMaxAttachmentBytes,
+    },
+    { signal: ctx.signal },
+  );
+  const assembleMs = Math.round(performance.now() - assembleStarted);
+  deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
+
+  const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
+  const [pdfArtifact, thumbnailArtifact] = artifacts;
+
+  const deliverStarted = performance.now();
+  const deliveries =
+    job.deliver.length === 0
+      ? []
+      : await deps.delivery.deliver({
+          jobId: ctx.deliveryKey,
+          targets: job.deliver,
+          input: {
+            kind: 'report',
+            title: job.title,
+            smallApp: job.smallApp,
+            link: pdfArtifact && canLink(deps) ? signedLink(deps, pdfArtifact.path) : undefined,
+            document: { data: Buffer.from(report.data), mime: 'application/pdf', filename: fileName(job.title), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
+            image:
+              rendered[0]?.png && thumbnailArtifact
+                ? { data: rendered[0].png.data, mime: 'image/png', width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
+                : undefined,
+            pageTitles: titles,
+            at: new Date(),
+            timezone: job.timezone,
+            lang: job.lang,
+          },
+        });
+  const deliverMs = Math.round(performance.now() - deliverStarted);
+
+  const sum = (key: 'openMs' | 'readyMs' | 'captureMs') => rendered.reduce((total, r) => total + r.timings[key], 0);
+  return {
+    artifacts,
+    deliveries,
+    timings: { renderMs, openMs: sum('openMs'), readyMs: sum('readyMs'), captureMs: sum('captureMs'), assembleMs, ...(job.deliver.length > 0 ? { deliverMs } : {}) },
+  };
+}
+
+interface ReportContext {
+  jobId: string;
+  deliveryKey: string;
+  startedAt: Date;
+  signal: AbortSignal;
+}
+
+interface RenderedPage {
+  pdf: Capture | undefined;
+  png: Capture | undefined;
+  timings: RenderResult['timings'];
+}
+
+/**
+ * Renders every page at once (the pool lets CONCURRENCY of them run); the
+ * first failure aborts the others and fails the job with that page named.
+ */
+async function renderAllPages(job: PdfReportJob, urls: URL[], titles: string[], ctx: ReportContext, deps: ProcessorDeps): Promise<RenderedPage[]> {
+  const stop = new AbortController();
+  // Every page's render listens to this one signal (up to MAX_REPORT_PAGES of them).
+  setMaxListeners(4 * MAX_REPORT_PAGES, stop.signal);
+  const onJobAbort = () => stop.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onJobAbort, { once: true });
+  const pages = job.pages.map(async (page, i): Promise<RenderedPage> => {
+    try {
+      const result = await deps.renderer.render({
+        url: urls[i]!,
+        selector: page.selector ?? deps.config.selector,
+        timeoutMs: job.timeoutMs ?? deps.config.selectorTimeoutMs,
+        viewport: page.viewport ?? REPORT_VIEWPORT,
+        formats: ['pdf', 'png'],
+        lang: job.lang,
+        timezone: job.timezone,
+        token: job.auth?.token,
+        timeoutScreenshotPath: deps.artifacts.absolutePath(deps.artifacts.relativePath('pdf-report', ctx.jobId, ctx.startedAt, 'png', `page-${i + 1}.timeout`)),
+        signal: stop.signal,
+      });
+      return {
+        pdf: result.captures.find((c) => c.format === 'pdf'),
+        png: result.captures.find((c) => c.format === 'png'),
+        timings: result.timings,
+      };
+    } catch (err) {
+      throw pageError(err, i, job.pages.length, titles[i] ?? '');
+    }
+  });
+  try {
+    return await Promise.all(pages);
+  } catch (err) {
+    // Fail closed and fast: the other pages are no longer needed. Wait for
+    // them to let go of their pages before the job ends.
+    if (!stop.signal.aborted) stop.abort(err);
+    await Promise.allSettled(pages);
+    throw ctx.signal.aborted ? new CourierError('JOB_TIMEOUT', `the report did not finish within JOB_TIMEOUT_MS (${deps.config.jobTimeoutMs} ms)`) : err;
+  } finally {
+    ctx.signal.removeEventListener('abort', onJobAbort);
+  }
+}
+
+/** The page's own coded error, with the page named: `SELECTOR_TIMEOUT: page 3 of 5 ("Churn"): waiting for …`. */
+function pageError(err: unknown, index: number, count: number, title: string): unknown {
+  if (!isCourierError(err)) return err;
+  return new CourierError(err.code, `page ${index + 1} of ${count} (${JSON.stringify(title)}): ${err.detail}`, { cause: err });
+}
+
+async function saveReport(job: PdfReportJob, report: AssembledReport, thumbnail: Capture | null, ctx: ReportContext, deps: ProcessorDeps): Promise<Artifact[]> {
+  const [long, short] = PAGE_POINTS[job.layout.format];
+  const [width, height] = job.layout.landscape ? [long, short] : [short, long];
+  const pdf = await deps.artifacts.save({
+    queue: 'pdf-report',
+    jobId: ctx.jobId,
+    at: ctx.startedAt,
+    capture: { format: 'pdf', mime: 'application/pdf', data: Buffer.from(report.data), width, height, pages: report.pages },
+  });
+  if (!thumbnail) return [pdf];
+  // The first story as a picture: inline in the email, a thumbnail in the Teams card.
+  const image = await deps.artifacts.save({ queue: 'pdf-report', jobId: ctx.jobId, at: ctx.startedAt, capture: thumbnail, variant: 'thumbnail' });
+  return [pdf, image];
+}
+
+function canLink(deps: ProcessorDeps): boolean {
+  return deps.config.publicUrl !== null && deps.config.artifactLinkSecret !== null;
+}
+
+function signedLink(deps: ProcessorDeps, path: string): string {
+  const { publicUrl, artifactLinkSecret, artifactLinkTtlSeconds } = deps.config;
+  if (!publicUrl || !artifactLinkSecret) throw new Error('signed links need PUBLIC_URL and ARTIFACT_LINK_SECRET');
+  return signArtifactUrl(publicUrl, artifactLinkSecret, path, Math.floor(Date.now() / 1000) + artifactLinkTtlSeconds);
+}
+
+/** A file name people recognise in their downloads: the report title, made safe. */
+function fileName(title: string): string {
+  const safe = title
+    .normalize('NFKD')
+    .replace(/[^\w\s.-]/g, '')
+    .trim()
+    .replace(/\s+/g, '-')
+    .slice(0, 80);
+  return `${safe || 'report'}.pdf`;
+}
