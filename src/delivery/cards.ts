@@ -31,6 +31,8 @@ export interface CardImage {
 /** The data the card template is filled with; every field is present so no `${…}` is left unexpanded. */
 export interface CardData {
   accent: 'accent' | 'attention' | 'good' | 'warning';
+  /** The kind in words ("Resolved"), above the title. */
+  kindLabel: string;
   title: string;
   subtitle: string;
   summary: string;
@@ -80,6 +82,7 @@ export function cardData(message: Message, image: CardImage | null): CardData {
     : null;
   return {
     accent: ACCENT[message.kind],
+    kindLabel: message.label,
     title: message.title,
     subtitle,
     summary: message.summary,

@@ -10,6 +10,16 @@ import type { Operator } from '../contracts/alert.js';
 
 export type MessageKind = 'share' | 'report' | 'alert' | 'resolved' | 'alert-error' | 'alert-recovered';
 
+/** What kind of message it is, in a word or two: shown above the title in every channel. */
+export const KIND_LABEL: Record<MessageKind, string> = {
+  share: 'Shared story',
+  report: 'Report',
+  alert: 'Alert',
+  resolved: 'Resolved',
+  'alert-error': 'Alert error',
+  'alert-recovered': 'Alert recovered',
+};
+
 export interface ImagePart {
   data: Buffer;
   mime: 'image/png' | 'image/jpeg';
@@ -72,6 +82,8 @@ export interface Fact {
 /** Channel-neutral content of one message. */
 export interface Message {
   kind: MessageKind;
+  /** KIND_LABEL of the kind. */
+  label: string;
   subject: string;
   title: string;
   smallApp: string | null;
@@ -174,6 +186,7 @@ export function composeMessage(input: MessageInput, words: TargetWords = {}): Me
 
   return {
     kind: input.kind,
+    label: KIND_LABEL[input.kind],
     subject: words.subject ?? subject,
     title: input.title,
     smallApp: input.smallApp ?? null,

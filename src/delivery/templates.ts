@@ -58,13 +58,14 @@ export interface EmailTemplates {
 /** The widest the image is shown: the 600 px card minus its side padding. */
 export const MAX_IMAGE_DISPLAY_WIDTH = 536;
 
-const KIND_LOOK: Record<MessageKind, { label: string; accent: string }> = {
-  share: { label: 'Shared story', accent: '#2563eb' },
-  report: { label: 'Report', accent: '#2563eb' },
-  alert: { label: 'Alert', accent: '#e5484d' },
-  resolved: { label: 'Resolved', accent: '#30a46c' },
-  'alert-error': { label: 'Alert error', accent: '#d97706' },
-  'alert-recovered': { label: 'Alert recovered', accent: '#30a46c' },
+/** The email's colour by kind (the words come from messages.ts). */
+const KIND_ACCENT: Record<MessageKind, string> = {
+  share: '#2563eb',
+  report: '#2563eb',
+  alert: '#e5484d',
+  resolved: '#30a46c',
+  'alert-error': '#d97706',
+  'alert-recovered': '#30a46c',
 };
 
 export function formatBytes(bytes: number): string {
@@ -93,7 +94,6 @@ function safeHref(url: string): string | null {
 
 /** Plain data for the templates: what to show, already decided. Pure. */
 export function emailView(message: Message, parts: EmailParts): EmailView {
-  const look = KIND_LOOK[message.kind];
   const validity = formatDuration(parts.linkTtlSeconds);
   const actionUrl = message.action ? safeHref(message.action.url) : null;
 
@@ -123,8 +123,8 @@ export function emailView(message: Message, parts: EmailParts): EmailView {
 
   return {
     subject: message.subject,
-    kindLabel: look.label,
-    accent: look.accent,
+    kindLabel: message.label,
+    accent: KIND_ACCENT[message.kind],
     title: message.title,
     smallApp: message.smallApp,
     summary: message.summary,

@@ -100,7 +100,10 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
 
   try {
     const data = validateJob(queue, job.data);
-    const processorJob: ProcessorJob = { id: jobId, deliveryKey: jobId, queue, data, attempt, maxAttempts, createdAt: job.timestamp, startedAt };
+    // Receipts outlive a job (7 days); BullMQ's numbered ids restart when a
+    // queue is emptied, so the key also names the queue and the creation time.
+    const deliveryKey = `${queue}:${jobId}:${job.timestamp}`;
+    const processorJob: ProcessorJob = { id: jobId, deliveryKey, queue, data, attempt, maxAttempts, createdAt: job.timestamp, startedAt };
     // A scheduler's job carries the time it was due (BullMQ's prevMillis).
     if (job.repeatJobKey !== undefined && typeof job.opts.prevMillis === 'number') processorJob.scheduledAt = job.opts.prevMillis;
     // The registry maps each queue to its own processor; TypeScript cannot

@@ -40,6 +40,7 @@ describe('Teams card', () => {
 
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.4', msteams: { width: 'Full' }, fallbackText: 'Alice shared “Sales by region” with you.' });
     expect(runs(card)).toEqual([
+      'Shared story',
       'Sales by region',
       `Demo · ${message.time}`,
       'Alice shared “Sales by region” with you.',
@@ -64,7 +65,7 @@ describe('Teams card', () => {
     expect(elements(card, 'Image')).toEqual([]);
     expect(elements(card, 'FactSet')).toEqual([]);
     expect(card.actions).toEqual([]);
-    expect(runs(card)).toEqual(['Bare', message.time, 'Someone shared “Bare” with you.']);
+    expect(runs(card)).toEqual(['Shared story', 'Bare', message.time, 'Someone shared “Bare” with you.']);
     expect(JSON.stringify(card)).not.toContain('${');
   });
 
@@ -100,6 +101,7 @@ describe('Teams card', () => {
     ]);
     const resolved = composeMessage({ kind: 'resolved', title: 'Churn', alert: { name: 'Churn', value: 10, operator: '>', threshold: 1000 }, at: AT });
     expect((buildCard(resolved, null).body as Record<string, unknown>[])[0]?.style).toBe('good');
+    expect(runs(buildCard(resolved, null))[0]).toBe('Resolved');
     const broken = composeMessage({ kind: 'alert-error', title: 'Churn', alert: { name: 'Churn', value: null, operator: '>', threshold: 1, error: 'HTTP 401' }, at: AT });
     expect((buildCard(broken, null).body as Record<string, unknown>[])[0]?.style).toBe('warning');
   });

@@ -1,0 +1,199 @@
+// Threshold alerts end to end: alert jobs through Redis and the worker, a
+// KPI value the test changes in the fixture backend, "triggered" and
+// "resolved" posts to the Bot Connector stand-in, onError by real SMTP.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { AlertJobInput } from '../../src/contracts/alert.js';
+import type { JobResult } from '../../src/contracts/result.js';
+import { BotConnectorStandIn, findDataUri, type PostedConversation } from '../../src/demo/bot-connector.js';
+import { SmtpSink } from '../../src/demo/smtp-sink.js';
+import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import { createLogger } from '../../src/log.js';
+import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
+import { decodePng, showsChartNotLoader } from '../helpers/image.js';
+import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+
+const prefix = testPrefix('alert');
+const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+let stack: ToucanStack;
+let smtp: SmtpSink;
+let teams: BotConnectorStandIn;
+let artifactsDir: string;
+let config: Config;
+let runtime: WorkerRuntime;
+let producer: Producer;
+let channelCount = 0;
+
+/** A fresh alert on its own KPI and its own Teams channel, so tests never see each other's posts. */
+function newAlert(overrides: Partial<AlertJobInput> = {}): { job: AlertJobInput; kpi: string; channelId: string } {
+  channelCount += 1;
+  const kpi = `revenue-${channelCount}`;
+  const channelId = `19:alerts-${channelCount}@thread.tacv2`;
+  return {
+    kpi,
+    channelId,
+    job: {
+      alertId: `revenue-drop-${channelCount}`,
+      name: 'Revenue above target',
+      smallApp: 'Sales Pulse',
+      auth: { token: stack.token },
+      data: { url: `/kpi/${kpi}`, valuePath: 'items.0.value' },
+      condition: { operator: '>', threshold: 100 },
+      story: { url: '/demo?slide=revenue&export=true' },
+      deliver: [{ type: 'teams', serviceUrl: teams.serviceUrl(), tenantId: 'tenant-1', channelId }],
+      ...overrides,
+    },
+  };
+}
+
+const evaluate = (job: AlertJobInput, options: { attempts?: number } = {}) =>
+  producer.enqueueAndWait('alert', job, { timeoutMs: 90_000, attempts: options.attempts ?? 1, backoff: { type: 'fixed', delay: 100 } });
+
+const postsTo = (channelId: string): PostedConversation[] => teams.posts.filter((p) => p.params.channelData?.channel?.id === channelId);
+const cardText = (post: PostedConversation | undefined) => JSON.stringify(post?.card ?? null);
+
+beforeAll(async () => {
+  stack = await ToucanStack.start();
+  smtp = await SmtpSink.start();
+  teams = await BotConnectorStandIn.start({ apps: [{ appId: 'alert-bot', password: 'alert-bot-secret', multiTenant: true }] });
+  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-alert-artifacts-'));
+  config = loadConfig({
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: prefix,
+    FRONTEND_URL: stack.frontendUrl,
+    BACKEND_URL: stack.backendUrl,
+    ARTIFACTS_DIR: artifactsDir,
+    HTTP_PORT: '0',
+    SMTP_URL: smtp.url(),
+    MAIL_FROM: 'Toucan alerts <alerts@corp.example.com>',
+    MICROSOFT_APP_ID: 'alert-bot',
+    MICROSOFT_APP_PASSWORD: 'alert-bot-secret',
+    MICROSOFT_LOGIN_URL: teams.loginUrl,
+    TEAMS_SERVICE_URLS: teams.serviceUrlPrefix,
+    CONCURRENCY: '2',
+  });
+  runtime = await startWorkerRuntime({ config, log });
+  producer = createProducer({ config });
+});
+
+afterAll(async () => {
+  await producer?.close();
+  await runtime?.close();
+  await smtp?.stop();
+  await teams?.close();
+  await stack?.close();
+  await flushPrefix(testRedisUrl(), prefix);
+  rmSync(artifactsDir, { recursive: true, force: true });
+});
+
+describe('a threshold alert (notify: on-change)', () => {
+  it('says nothing below the threshold, posts once when it is crossed, nothing while it holds, once when resolved', async () => {
+    const { job, kpi, channelId } = newAlert();
+
+    stack.setKpi(kpi, { value: 80 });
+    let { result } = await evaluate(job);
+    expect(result).toMatchObject({ state: 'ok', value: 80, notified: false, deliveries: [] });
+    expect(postsTo(channelId)).toHaveLength(0);
+
+    stack.setKpi(kpi, { value: 120 });
+    ({ result } = await evaluate(job));
+    expect(result).toMatchObject({ state: 'triggered', value: 120, notified: true });
+    expect(result.deliveries).toEqual([expect.objectContaining({ type: 'teams', channelId, status: 'sent' })]);
+    let posts = postsTo(channelId);
+    expect(posts).toHaveLength(1);
+    const triggered = cardText(posts[0]);
+    expect(triggered).toContain('Revenue above target');
+    expect(triggered).toContain('120');
+    expect(triggered).toContain('> 100');
+    expect(triggered).toContain('Open in Toucan');
+    // The card carries the story, and it shows the chart, not a spinner.
+    const image = findDataUri(posts[0]!.card);
+    expect(image).not.toBeNull();
+    if (image!.mime === 'image/png') expect(showsChartNotLoader(decodePng(image!.data)).chart).toBeGreaterThan(0.05);
+    expect(result.artifacts).toEqual([expect.objectContaining({ mime: 'image/png' })]);
+
+    stack.setKpi(kpi, { value: 130 });
+    ({ result } = await evaluate(job));
+    expect(result).toMatchObject({ state: 'triggered', value: 130, notified: false, deliveries: [] });
+    expect(postsTo(channelId)).toHaveLength(1);
+
+    stack.setKpi(kpi, { value: 90 });
+    ({ result } = await evaluate(job));
+    expect(result).toMatchObject({ state: 'ok', value: 90, notified: true });
+    posts = postsTo(channelId);
+    expect(posts).toHaveLength(2);
+    const resolved = cardText(posts[1]);
+    expect(resolved).toMatch(/[Rr]esolved/);
+    expect(resolved).toContain('90');
+    expect(findDataUri(posts[1]!.card)).toBeNull();
+  });
+
+  it('gives one message for two evaluations enqueued at once', async () => {
+    const { job, kpi, channelId } = newAlert();
+    stack.setKpi(kpi, { value: 500 });
+    const results = await Promise.all([evaluate(job), evaluate(job)]);
+    expect(results.map((r) => r.result.state)).toEqual(['triggered', 'triggered']);
+    expect(results.filter((r) => r.result.notified)).toHaveLength(1);
+    expect(postsTo(channelId)).toHaveLength(1);
+  });
+});
+
+describe('notify: every-time with a cooldown', () => {
+  it('posts on each evaluation where it holds, but never twice within the cooldown', async () => {
+    // A cooldown of 6 s: the second evaluation runs right after the first
+    // (well within it), the third after it has passed.
+    const { job, kpi, channelId } = newAlert({ notify: 'every-time', cooldownMinutes: 0.1 });
+    stack.setKpi(kpi, { value: 150 });
+    const first = await evaluate(job);
+    const second = await evaluate(job);
+    expect([first.result.notified, second.result.notified]).toEqual([true, false]);
+    await new Promise((r) => setTimeout(r, 6500));
+    const third = await evaluate(job);
+    expect(third.result.notified).toBe(true);
+    expect(postsTo(channelId)).toHaveLength(2);
+  });
+});
+
+describe('an alert that cannot be evaluated', () => {
+  it('fails naming the 401, and tells onError exactly once across the retries', async () => {
+    const { job, kpi, channelId } = newAlert({ onError: [{ type: 'email', to: ['data-team@corp.example.com'] }] });
+    stack.setKpi(kpi, { value: 1, status: 401 });
+    const outcome = await evaluate(job, { attempts: 3 }).catch((err: unknown) => err);
+    expect(outcome).toBeInstanceOf(JobFailedError);
+    expect((outcome as JobFailedError).message).toMatch(/^NAVIGATION_FAILED: the backend answered HTTP 401 to GET http:\/\/127\.0\.0\.1:\d+\/kpi\/revenue-\d+: check the job's auth token/);
+    const mails = smtp.messagesFor('data-team@corp.example.com');
+    expect(mails).toHaveLength(1);
+    const mail = await simpleParser(mails[0]!.raw);
+    expect(mail.subject).toContain('cannot be evaluated');
+    expect(mail.text).toContain('401');
+    expect(postsTo(channelId)).toHaveLength(0);
+
+    // When it can be evaluated again, onError hears so, once.
+    stack.setKpi(kpi, { value: 50 });
+    const { result } = await evaluate(job);
+    expect(result).toMatchObject({ state: 'ok', value: 50, notified: false });
+    const after = smtp.messagesFor('data-team@corp.example.com');
+    expect(after).toHaveLength(2);
+    expect((await simpleParser(after[1]!.raw)).subject).toContain('evaluated again');
+  });
+
+  it('says what it found when valuePath does not lead to a number', async () => {
+    const { job, kpi } = newAlert();
+    stack.setKpi(kpi, { value: '12' });
+    const outcome = await evaluate(job).catch((err: unknown) => err);
+    expect((outcome as JobFailedError).message).toContain('valuePath "items.0.value" found the string "12" (expected a finite number)');
+  });
+
+  it('refuses a data URL off the backend at once, without retry', async () => {
+    const { job } = newAlert({ data: { url: 'https://elsewhere.example.com/kpi', valuePath: 'v' } });
+    const outcome = await evaluate(job, { attempts: 3 }).catch((err: unknown) => err);
+    expect((outcome as JobFailedError).message).toMatch(/^FORBIDDEN_URL: /);
+  });
+});
+
+export type { JobResult };
