@@ -136,6 +136,11 @@ export class BotConnectorStandIn {
   readonly posts: PostedConversation[] = [];
   /** Bodies above this many bytes get 413 (null: no limit). */
   maxPostBytes: number | null;
+  /**
+   * Awaited before an authorised post is served: a test holds a post here
+   * (e.g. to kill the worker while its Teams send is in flight).
+   */
+  beforePost: (() => Promise<void> | void) | null = null;
   private readonly apps: BotApp[] = [];
   private readonly teams: Map<string, ChannelEntry[]>;
   private readonly tokens = new Map<string, IssuedToken>();
@@ -316,6 +321,7 @@ export class BotConnectorStandIn {
       const headers: Record<string, string> = failure.retryAfterSeconds !== null ? { 'retry-after': String(failure.retryAfterSeconds) } : {};
       return answer(failure.status, { error: { code: ERROR_CODES[failure.status] ?? 'Error', message: `stand-in told to answer ${failure.status}` } }, headers);
     }
+    if (kind === 'post' && this.beforePost) await this.beforePost();
     if (kind === 'post' && this.maxPostBytes !== null && body.length > this.maxPostBytes) {
       return answer(413, { error: { code: 'MessageSizeTooBig', message: `The request content length exceeded limit of ${this.maxPostBytes} bytes.` } });
     }

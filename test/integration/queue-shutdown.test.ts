@@ -2,29 +2,17 @@
 // worker`, real child processes): SIGTERM drains an active job and exits 0;
 // kill -9 mid-job leaves the job to another worker (stalled-job recovery);
 // two workers on one Redis split a burst.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { fromRoot } from '../../src/paths.js';
 import { workerConnection } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
+import { jobCompleted, jobStarted, startWorkerProcess, workerStarted, type WorkerProcess } from '../helpers/worker-process.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
-
-type LogLine = Record<string, unknown> & { msg?: string; jobId?: string };
-
-interface WorkerProcess {
-  child: ChildProcess;
-  lines: LogLine[];
-  exit: Promise<number | null>;
-  /** Resolves with the first log line (past or future) that matches. */
-  waitFor(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-}
 
 const prefix = testPrefix('queue-shutdown');
 let stack: ToucanStack;
@@ -35,63 +23,22 @@ let queue: Queue;
 const running: WorkerProcess[] = [];
 
 function startWorker(env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('src', 'cli.ts'), 'worker'], {
-    cwd: fromRoot(),
-    env: {
-      ...process.env,
-      REDIS_URL: testRedisUrl(),
-      QUEUE_PREFIX: prefix,
-      FRONTEND_URL: stack.frontendUrl,
-      BACKEND_URL: stack.backendUrl,
-      ARTIFACTS_DIR: artifactsDir,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-      CONCURRENCY: '2',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const worker = startWorkerProcess({
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: prefix,
+    FRONTEND_URL: stack.frontendUrl,
+    BACKEND_URL: stack.backendUrl,
+    ARTIFACTS_DIR: artifactsDir,
+    CONCURRENCY: '2',
+    ...env,
   });
-  const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stderr }).on('line', (text) => {
-    try {
-      lines.push(JSON.parse(text) as LogLine);
-    } catch {
-      lines.push({ msg: text });
-    }
-    for (const wake of waiters) wake();
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const worker: WorkerProcess = {
-    child,
-    lines,
-    exit,
-    waitFor(match, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = lines.find(match);
-          if (found) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching log line within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-5))}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
   running.push(worker);
   return worker;
 }
 
-const started = (jobId: string) => (l: LogLine) => l.msg === 'job started' && l.jobId === jobId;
-const completed = (jobId: string) => (l: LogLine) => l.msg === 'job completed' && l.jobId === jobId;
-const ready = (l: LogLine) => l.msg === 'worker started';
+const started = jobStarted;
+const completed = jobCompleted;
+const ready = workerStarted;
 /** A story that takes `ms` to load its data: an active job for that long. */
 const slowStory = (ms: number) => ({ url: `/demo?slide=sales&delay=${ms}&export=true`, auth: { token: stack.token } });
 
