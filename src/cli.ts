@@ -10,6 +10,7 @@ import { register as registerEnqueue } from './commands/enqueue.js';
 import { register as registerSchedules } from './commands/schedules.js';
 import { register as registerWorker } from './commands/worker.js';
 import { register as registerTeams } from './commands/teams.js';
+import { register as registerDemo } from './commands/demo.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 
@@ -25,5 +26,6 @@ registerEnqueue(program);
 registerSchedules(program);
 registerWorker(program);
 registerTeams(program);
+registerDemo(program);
 
 await program.parseAsync(process.argv);

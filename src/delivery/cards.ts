@@ -91,10 +91,7 @@ export function cardData(message: Message, image: CardImage | null): CardData {
     comment: message.comment ? { author: message.comment.author, text: message.comment.text } : null,
     note: message.note ? { label: message.sharedBy ? `Message from ${message.sharedBy}` : 'Message', text: message.note } : null,
     document,
-    // The header already names the small app; a fact saying it again would only repeat it.
-    facts: message.facts
-      .filter((f) => !(message.smallApp && f.label === 'App' && f.value === message.smallApp))
-      .map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })),
+    facts: message.facts.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })),
     action: message.action ? { title: message.action.label, url: message.action.url } : null,
   };
 }

@@ -126,8 +126,8 @@ function quoted(text: string): string {
 
 export function composeMessage(input: MessageInput, words: TargetWords = {}): Message {
   const time = formatTime(input.at, input.timezone, input.lang);
+  // The small app is shown next to the title by every channel, so it is not repeated as a fact.
   const facts: Fact[] = [];
-  if (input.smallApp) facts.push({ label: 'App', value: input.smallApp });
   let summary: string;
   let subject: string;
   let actionLabel = 'Open in Toucan';

@@ -19,7 +19,9 @@ describe('composeMessage', () => {
     expect(message.summary).toBe('Ada shared “Sales by region” with you.');
     expect(message.comment).toEqual({ author: 'Ada', text: 'East is ahead' });
     expect(message.action).toEqual({ label: 'Open in Toucan', url: 'https://toucan.example.com/s?slide=sales' });
-    expect(message.facts).toEqual([{ label: 'App', value: 'Sales cockpit' }]);
+    // The small app rides next to the title in every channel, never as a fact.
+    expect(message.smallApp).toBe('Sales cockpit');
+    expect(message.facts).toEqual([]);
     expect(message.note).toBeNull();
   });
 
