@@ -39,7 +39,7 @@ describe('courier demo', () => {
     expect(showsChartNotLoader(decodePng(readFileSync(join(artifacts, 'screenshot', share!)))).chart).toBeGreaterThan(0.05);
     const pdf = readdirSync(join(artifacts, 'pdf-report'), { recursive: true }).map(String).find((f) => f.endsWith('.pdf'));
     expect(pdfInfo(join(artifacts, 'pdf-report', pdf!)).Pages).toBe('4');
-    const outputs = run.stdout.split('\n').filter((l) => /^  \S/.test(l));
+    const outputs = run.stdout.split('\n').filter((l) => /^ {2}\S/.test(l));
     expect(outputs.length).toBeGreaterThan(10);
     for (const line of outputs) expect(existsSync(line.trim())).toBe(true);
   });
