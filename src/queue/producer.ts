@@ -14,7 +14,8 @@ import type { PdfReportJobInput } from '../contracts/pdf-report.js';
 import type { JobResult } from '../contracts/result.js';
 import type { ScreenshotJobInput } from '../contracts/screenshot.js';
 import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
-import { producerConnection, workerConnection } from './connection.js';
+import { createAlertStore } from '../alerts/store.js';
+import { createRedisClient, producerConnection, workerConnection } from './connection.js';
 
 /** What a producer writes for each queue (defaults may be left out). */
 export interface JobInputByQueue {
@@ -92,8 +93,24 @@ export interface Producer {
   enqueueAndWait<Q extends QueueName>(queue: Q, data: JobInputByQueue[Q], options?: EnqueueOptions & { timeoutMs?: number }): Promise<{ id: string; result: JobResult }>;
   /** Waits for a job already added. */
   waitFor(queue: QueueName, jobId: string, timeoutMs?: number): Promise<JobResult>;
+  /**
+   * Creates or updates a job scheduler from code (e.g. one per alert, id
+   * `alert-<alertId>`), after validating its data. `courier schedules sync`
+   * never touches schedulers made this way.
+   */
+  upsertSchedule<Q extends QueueName>(queue: Q, id: string, timing: ScheduleTiming, data: JobInputByQueue[Q]): Promise<void>;
+  /** Removes a scheduler (its next run included); false when there was none. */
+  removeSchedule(queue: QueueName, id: string): Promise<boolean>;
+  /**
+   * Deletes an alert: its scheduler `scheduleId`, then its state, outbox and
+   * attempts in Redis (an evaluation in flight cannot write them back).
+   */
+  deleteAlert(alertId: string, scheduleId?: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** When a scheduler runs: a cron expression in a time zone, or a fixed interval in ms. */
+export type ScheduleTiming = { cron: string; tz?: string } | { every: number };
 
 export function createProducer({ config }: ProducerOptions): Producer {
   const queues = new Map<QueueName, Queue>();
@@ -156,9 +173,30 @@ export function createProducer({ config }: ProducerOptions): Producer {
     }
   };
 
+  const upsertSchedule = async <Q extends QueueName>(name: Q, id: string, timing: ScheduleTiming, data: JobInputByQueue[Q]): Promise<void> => {
+    const problems = checkJob(name, data);
+    if (problems.length > 0) throw new InvalidJobError(name, problems);
+    const repeat = 'cron' in timing ? { pattern: timing.cron, ...(timing.tz ? { tz: timing.tz } : {}) } : { every: timing.every };
+    await queueOf(name).upsertJobScheduler(id, repeat, { name, data, opts: DEFAULT_JOB_OPTIONS });
+  };
+
+  const removeSchedule = (name: QueueName, id: string): Promise<boolean> => queueOf(name).removeJobScheduler(id);
+
   return {
     enqueue,
     waitFor,
+    upsertSchedule,
+    removeSchedule,
+    async deleteAlert(alertId, scheduleId = `alert-${alertId}`) {
+      // The schedule first, so no new evaluation starts; then the state.
+      await removeSchedule('alert', scheduleId);
+      const redis = createRedisClient(config);
+      try {
+        await createAlertStore({ redis, prefix: config.queuePrefix }).deleteAlert(alertId);
+      } finally {
+        redis.disconnect();
+      }
+    },
     async enqueueAndWait(name, data, { timeoutMs, ...options } = {}) {
       // Subscribe before adding, so a fast job's completion is not missed.
       await eventsOf(name);

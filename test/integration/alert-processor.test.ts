@@ -4,11 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AlertJobInput } from '../../src/contracts/alert.js';
-import type { JobResult } from '../../src/contracts/result.js';
 import { BotConnectorStandIn, findDataUri, type PostedConversation } from '../../src/demo/bot-connector.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
@@ -196,4 +197,28 @@ describe('an alert that cannot be evaluated', () => {
   });
 });
 
-export type { JobResult };
+describe('an alert scheduled by the backend from code', () => {
+  it('is evaluated on its schedule, and deleting it removes its schedule and its state', async () => {
+    const { job, kpi, channelId } = newAlert();
+    stack.setKpi(kpi, { value: 250 });
+    const scheduleId = `alert-${job.alertId}`;
+    await producer.upsertSchedule('alert', scheduleId, { every: 1000 }, job);
+    const deadline = Date.now() + 60_000;
+    while (postsTo(channelId).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(postsTo(channelId)).toHaveLength(1);
+    const redis = new Redis(testRedisUrl());
+    try {
+      expect(await redis.exists(`${prefix}:alert:${job.alertId}:state`)).toBe(1);
+      await producer.deleteAlert(job.alertId);
+      const queue = new Queue('alert', { connection: { url: testRedisUrl() }, prefix });
+      expect(await queue.getJobScheduler(scheduleId)).toBeUndefined();
+      await queue.close();
+      // Let an evaluation that was already running finish: it cannot bring the state back.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await redis.keys(`${prefix}:alert:${job.alertId}:*`)).toEqual([]);
+      expect(postsTo(channelId)).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
