@@ -1,32 +1,25 @@
 // Threshold alerts end to end: alert jobs through Redis and the worker, a
 // KPI value the test changes in the fixture backend, "triggered" and
 // "resolved" posts to the Bot Connector stand-in, onError by real SMTP.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
 import type { AlertJobInput } from '../../src/contracts/alert.js';
-import { BotConnectorStandIn, findDataUri, type PostedConversation } from '../../src/demo/bot-connector.js';
-import { SmtpSink } from '../../src/demo/smtp-sink.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { createLogger } from '../../src/log.js';
-import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
+import type { BotConnectorStandIn} from '../../src/demo/bot-connector.js';
+import { findDataUri, type PostedConversation } from '../../src/demo/bot-connector.js';
+import type { SmtpSink } from '../../src/demo/smtp-sink.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
+import { JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { startWorld, type World } from '../helpers/world.js';
+import { testRedisUrl } from '../setup/redis.js';
 
-const prefix = testPrefix('alert');
-const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+let world: World;
+let prefix: string;
 let stack: ToucanStack;
 let smtp: SmtpSink;
 let teams: BotConnectorStandIn;
-let artifactsDir: string;
-let config: Config;
-let runtime: WorkerRuntime;
 let producer: Producer;
 let channelCount = 0;
 
@@ -59,38 +52,12 @@ const postsTo = (channelId: string): PostedConversation[] => teams.posts.filter(
 const cardText = (post: PostedConversation | undefined) => JSON.stringify(post?.card ?? null);
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  smtp = await SmtpSink.start();
-  teams = await BotConnectorStandIn.start({ apps: [{ appId: 'alert-bot', password: 'alert-bot-secret', multiTenant: true }] });
-  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-alert-artifacts-'));
-  config = loadConfig({
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: artifactsDir,
-    HTTP_PORT: '0',
-    SMTP_URL: smtp.url(),
-    MAIL_FROM: 'Toucan alerts <alerts@corp.example.com>',
-    MICROSOFT_APP_ID: 'alert-bot',
-    MICROSOFT_APP_PASSWORD: 'alert-bot-secret',
-    MICROSOFT_LOGIN_URL: teams.loginUrl,
-    TEAMS_SERVICE_URLS: teams.serviceUrlPrefix,
-    CONCURRENCY: '2',
-  });
-  runtime = await startWorkerRuntime({ config, log });
-  producer = createProducer({ config });
+  world = await startWorld({ name: 'alert', teams: true, env: { HTTP_PORT: '0', PUBLIC_URL: '', ARTIFACT_LINK_SECRET: '' } });
+  ({ stack, smtp, producer, prefix } = world);
+  teams = world.teams!;
 });
 
-afterAll(async () => {
-  await producer?.close();
-  await runtime?.close();
-  await smtp?.stop();
-  await teams?.close();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(artifactsDir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('a threshold alert (notify: on-change)', () => {
   it('says nothing below the threshold, posts once when it is crossed, nothing while it holds, once when resolved', async () => {

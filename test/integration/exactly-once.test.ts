@@ -1,26 +1,22 @@
 // Exactly once, as people see it: a job with an email and a Teams target,
 // retried after a Teams failure, or recovered after its worker was killed
 // between the two sends, leaves exactly one email and one post.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config, type Env } from '../../src/config.js';
+import { type Config, type Env } from '../../src/config.js';
 import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
-import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
-import { SmtpSink } from '../../src/demo/smtp-sink.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import type { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
+import type { SmtpSink } from '../../src/demo/smtp-sink.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
-import { createProducer, type Producer } from '../../src/queue/producer.js';
+import { type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime } from '../../src/queue/runtime.js';
 import { jobCompleted, jobStarted, startWorkerProcess, workerStarted, type WorkerProcess } from '../helpers/worker-process.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { startWorld, type World } from '../helpers/world.js';
 
-const prefix = testPrefix('exactly-once');
+let world: World;
 let stack: ToucanStack;
 let smtp: SmtpSink;
 let teams: BotConnectorStandIn;
-let artifactsDir: string;
 let env: Env;
 let config: Config;
 let producer: Producer;
@@ -48,26 +44,9 @@ function shareTo(recipient: string): { job: ScreenshotJobInput; channelId: strin
 const postsTo = (channelId: string) => teams.posts.filter((p) => p.params.channelData?.channel?.id === channelId);
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  smtp = await SmtpSink.start();
-  teams = await BotConnectorStandIn.start({ apps: [{ appId: 'once-bot', password: 'once-bot-secret', multiTenant: true }] });
-  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-once-'));
-  env = {
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: artifactsDir,
-    HTTP_PORT: '0',
-    SMTP_URL: smtp.url(),
-    MAIL_FROM: 'Toucan <share@corp.example.com>',
-    MICROSOFT_APP_ID: 'once-bot',
-    MICROSOFT_APP_PASSWORD: 'once-bot-secret',
-    MICROSOFT_LOGIN_URL: teams.loginUrl,
-    TEAMS_SERVICE_URLS: teams.serviceUrlPrefix,
-  };
-  config = loadConfig(env);
-  producer = createProducer({ config });
+  world = await startWorld({ name: 'exactly-once', teams: true, runtime: false, env: { HTTP_PORT: '0' } });
+  ({ stack, smtp, env, config, producer } = world);
+  teams = world.teams!;
 });
 
 afterEach(async () => {
@@ -76,14 +55,7 @@ afterEach(async () => {
   teams.clearFailures();
 });
 
-afterAll(async () => {
-  await producer?.close();
-  await smtp?.stop();
-  await teams?.close();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(artifactsDir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('exactly once per recipient', () => {
   it('a job whose email succeeds and whose Teams post fails is retried until it succeeds; the mailbox holds one message', async () => {

@@ -3,24 +3,25 @@
 // HTTP port. Jobs go in through the producer API (or raw BullMQ, as another
 // producer would), results come back through Redis.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import { type Config } from '../../src/config.js';
 import { jobResult } from '../../src/contracts/result.js';
-import { SmtpSink } from '../../src/demo/smtp-sink.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import type { SmtpSink } from '../../src/demo/smtp-sink.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
 import { workerConnection } from '../../src/queue/connection.js';
 import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { signArtifactUrl } from '../../src/server/signing.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
-import { flushPrefix, freePort, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { startWorld, type World } from '../helpers/world.js';
+import { flushPrefix, testRedisUrl } from '../setup/redis.js';
 
-const prefix = testPrefix('queue-worker');
+let world: World;
+let prefix: string;
 const secret = 'queue-worker-test-secret-0123456789';
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let stack: ToucanStack;
@@ -45,36 +46,15 @@ async function failureOf(promise: Promise<unknown>): Promise<JobFailedError> {
 }
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  smtp = await SmtpSink.start();
-  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-queue-artifacts-'));
-  config = loadConfig({
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: artifactsDir,
-    HTTP_PORT: String(await freePort()),
-    PUBLIC_URL: 'http://127.0.0.1:1/', // only used to build links; the test fetches from the runtime's own port
-    ARTIFACT_LINK_SECRET: secret,
-    SMTP_URL: smtp.url(),
-    MAIL_FROM: 'Toucan <reports@corp.example.com>',
-    CONCURRENCY: '2',
-    CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  });
-  runtime = await startWorkerRuntime({ config, log, httpHost: '127.0.0.1' });
-  producer = createProducer({ config });
+  world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret } });
+  ({ stack, smtp, artifactsDir, config, producer, prefix } = world);
+  runtime = world.runtime!;
   rawQueue = new Queue('screenshot', { connection: workerConnection(config), prefix });
 });
 
 afterAll(async () => {
-  await producer?.close();
   await rawQueue?.close();
-  await runtime?.close();
-  await smtp?.stop();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(artifactsDir, { recursive: true, force: true });
+  await world?.close();
 });
 
 describe('a screenshot job', () => {

@@ -2,24 +2,26 @@
 // rendered by Chromium from the fixture stack, the PDF assembled, delivered
 // to a real SMTP server and the Bot Connector stand-in, then read back with
 // poppler and qpdf.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import { type Config } from '../../src/config.js';
 import type { PdfReportJobInput } from '../../src/contracts/pdf-report.js';
-import { BotConnectorStandIn, findDataUri } from '../../src/demo/bot-connector.js';
-import { SmtpSink } from '../../src/demo/smtp-sink.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import type { BotConnectorStandIn} from '../../src/demo/bot-connector.js';
+import { findDataUri } from '../../src/demo/bot-connector.js';
+import type { SmtpSink } from '../../src/demo/smtp-sink.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
 import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
+import { startWorkerRuntime } from '../../src/queue/runtime.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { pdfInfo, pdfOutlines, pdfPagePng, pdfText } from '../helpers/pdf.js';
-import { flushPrefix, freePort, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { startWorld, type World } from '../helpers/world.js';
+import { flushPrefix, testRedisUrl } from '../setup/redis.js';
 
-const prefix = testPrefix('report');
+let world: World;
+let prefix: string;
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const SLIDES = [
   ['sales', 'Sales by region'],
@@ -32,7 +34,6 @@ let smtp: SmtpSink;
 let teams: BotConnectorStandIn;
 let artifactsDir: string;
 let config: Config;
-let runtime: WorkerRuntime;
 let producer: Producer;
 
 const teamsTarget = () => ({ type: 'teams' as const, serviceUrl: teams.serviceUrl(), tenantId: 'tenant-1', channelId: '19:reports@thread.tacv2' });
@@ -49,41 +50,12 @@ function report(overrides: Partial<PdfReportJobInput> = {}): PdfReportJobInput {
 }
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  smtp = await SmtpSink.start();
-  teams = await BotConnectorStandIn.start({ apps: [{ appId: 'report-bot', password: 'report-bot-secret', multiTenant: true }] });
-  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-report-artifacts-'));
-  const httpPort = await freePort();
-  config = loadConfig({
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: artifactsDir,
-    HTTP_PORT: String(httpPort),
-    PUBLIC_URL: `http://127.0.0.1:${httpPort}/`,
-    ARTIFACT_LINK_SECRET: 'report-test-link-secret-0123456789',
-    SMTP_URL: smtp.url(),
-    MAIL_FROM: 'Toucan <reports@corp.example.com>',
-    MICROSOFT_APP_ID: 'report-bot',
-    MICROSOFT_APP_PASSWORD: 'report-bot-secret',
-    MICROSOFT_LOGIN_URL: teams.loginUrl,
-    TEAMS_SERVICE_URLS: teams.serviceUrlPrefix,
-    CONCURRENCY: '2',
-  });
-  runtime = await startWorkerRuntime({ config, log, httpHost: '127.0.0.1' });
-  producer = createProducer({ config });
+  world = await startWorld({ name: 'report', teams: true });
+  ({ stack, smtp, artifactsDir, config, producer, prefix } = world);
+  teams = world.teams!;
 });
 
-afterAll(async () => {
-  await producer?.close();
-  await runtime?.close();
-  await smtp?.stop();
-  await teams?.close();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(artifactsDir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 describe('a pdf-report job', () => {
   it('makes one well-formed PDF (cover, stories, numbers, metadata, bookmarks) and mails it with a thumbnail', async () => {
