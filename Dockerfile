@@ -1,11 +1,12 @@
 # courier: the rendering and notification worker of a Toucan stack.
 # The install steps are the README's (scripts/setup.sh): the same Debian
-# package list, npm ci, npm run build.
+# package list, npm install, npm run build.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# As scripts/setup.sh: npm install keeps the locked versions (see the comment there).
+RUN npm install --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
