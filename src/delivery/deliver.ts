@@ -13,11 +13,16 @@
 //     DELIVERY_FAILED naming each recipient not served and why, so the retry
 //     sends only to them.
 //
+// A receipt that cannot be written right after a send (Redis restarting) is
+// tried again until Redis answers, for up to RECEIPT_WRITE_PATIENCE_MS: a
+// retry of the job would otherwise find no receipt and send again.
+//
 // The remaining window: if the process dies after the SMTP server accepted a
 // message (or the Bot Connector created the post) and before the receipt is
-// written — a single Redis round trip — the retry sends again. An email
-// duplicate carries the same deterministic Message-ID, so mail clients show
-// it as the same message (Gmail discards it); a Teams duplicate is a second post.
+// written — a single Redis round trip — or Redis stays away longer than that
+// patience, the retry sends again. An email duplicate carries the same
+// deterministic Message-ID, so mail clients show it as the same message
+// (Gmail discards it); a Teams duplicate is a second post.
 import type { Config } from '../config.js';
 import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
@@ -32,6 +37,16 @@ import type { DeliveryRequest, DeliveryService, EmailSender, EmailSendResult, Te
 export type DeliveryChannel = 'email' | 'teams';
 export type DeliveryOutcome = 'sent' | 'already-sent' | 'failed';
 
+/**
+ * How long a receipt write after a successful send keeps trying while Redis
+ * does not answer: a Redis restart or failover takes seconds, and the job's
+ * own deadline (JOB_TIMEOUT_MS, 2 minutes by default) ends the attempt anyway.
+ */
+export const RECEIPT_WRITE_PATIENCE_MS = 60_000;
+/** Waits between tries of a receipt write: doubling from the first, capped (ioredis itself reconnects at most every 2 s). */
+const RECEIPT_RETRY_FIRST_MS = 100;
+const RECEIPT_RETRY_MAX_MS = 2000;
+
 export interface DeliveryServiceDeps {
   config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'mailFrom'>;
   log: Logger;
@@ -42,6 +57,8 @@ export interface DeliveryServiceDeps {
   teams: TeamsSender | null;
   /** Called once per target and outcome (e.g. to count courier_deliveries_total{channel,outcome}). */
   onDelivery?: (channel: DeliveryChannel, outcome: DeliveryOutcome) => void;
+  /** Overrides RECEIPT_WRITE_PATIENCE_MS (tests of the window beyond it). */
+  receiptWritePatienceMs?: number;
 }
 
 /** One recipient (or group sharing a reason) not served by this attempt. */
@@ -140,7 +157,7 @@ function reasonOf(err: unknown): string {
 // ---------------------------------------------------------------------------
 // The service
 
-export function createDeliveryService({ config, log, ledger, email, teams, onDelivery }: DeliveryServiceDeps): DeliveryService {
+export function createDeliveryService({ config, log, ledger, email, teams, onDelivery, receiptWritePatienceMs = RECEIPT_WRITE_PATIENCE_MS }: DeliveryServiceDeps): DeliveryService {
   const count = (channel: DeliveryChannel, outcome: DeliveryOutcome): void => {
     try {
       onDelivery?.(channel, outcome);
@@ -154,6 +171,31 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
   /** The window documented at the top of this file, when it actually happens. */
   const receiptNotWritten = (err: unknown, id: string): string =>
     `sent (id ${id}), but its receipt could not be written to Redis (${errorMessage(err)}); a retry will send it again${id.startsWith('<') ? ' with the same Message-ID' : ''}`;
+
+  /**
+   * Writes the receipts of a send that succeeded. Redis being away for a
+   * moment must not cost a duplicate, so a failed write is tried again until
+   * Redis answers or the patience runs out (then the error goes up, and the
+   * failure names the window).
+   */
+  async function recordAfterSend(jobId: string, key: string, recipients: string[], id: string, logged: Record<string, unknown>): Promise<void> {
+    const giveUpAt = Date.now() + receiptWritePatienceMs;
+    let waitMs = RECEIPT_RETRY_FIRST_MS;
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await ledger.record(jobId, key, recipients, id);
+        if (tries > 1) log.info({ ...logged, tries }, 'receipt written once Redis answered again: a retry will not send this message twice');
+        return;
+      } catch (err) {
+        if (Date.now() + waitMs > giveUpAt) throw err;
+        if (tries === 1) {
+          log.warn({ ...logged, id, reason: errorMessage(err), patienceMs: receiptWritePatienceMs }, 'sent, but the receipt cannot be written yet (Redis unreachable?); trying again until Redis answers');
+        }
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(waitMs * 2, RECEIPT_RETRY_MAX_MS);
+      }
+    }
+  }
 
   async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<TargetOutcome> {
     const key = targetKey(request.input.kind, index, target);
@@ -202,7 +244,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     if (accepted.length > 0) {
       try {
         // Right after the send: this write closes the window in which a retry would send again.
-        await ledger.record(request.jobId, key, accepted, result.id);
+        await recordAfterSend(request.jobId, key, accepted, result.id, logged);
         reports.push({ type: 'email', to: accepted, status: 'sent', id: result.id });
         count('email', 'sent');
       } catch (err) {
@@ -258,7 +300,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       return failed(reasonOf(err), err);
     }
     try {
-      await ledger.record(request.jobId, key, [target.channelId], id);
+      await recordAfterSend(request.jobId, key, [target.channelId], id, logged);
     } catch (err) {
       return failed(receiptNotWritten(err, id), err);
     }

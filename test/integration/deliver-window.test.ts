@@ -1,9 +1,11 @@
 // The limits of exactly-once, shown with real parts: a private redis-server
 // that the test kills at chosen moments, the real EmailSender and smtp-sink.
 //  - Redis down before a send: nothing is sent (the ledger cannot be read).
-//  - Redis dying between the SMTP accept and the receipt write (the one
-//    window left): the retry sends again, and the duplicate carries the same
-//    Message-ID, so mail clients show one message.
+//  - Redis restarting between the SMTP accept and the receipt write: the
+//    write waits for it, so a retry sends nothing again.
+//  - Redis away longer than that patience (the one window left): the retry
+//    sends again, and the duplicate carries the same Message-ID, so mail
+//    clients show one message.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
@@ -20,6 +22,8 @@ let redisServer: RedisServer;
 let redis: Redis;
 let sink: SmtpSink;
 let courier: DeliveryService;
+/** With the default patience (RECEIPT_WRITE_PATIENCE_MS). */
+let patient: DeliveryService;
 
 const input: MessageInput = { kind: 'share', title: 'Sales by region', sharedBy: 'Ada', at: new Date('2026-11-20T09:30:00Z') };
 const target = { type: 'email' as const, to: ['ada@corp.example'], cc: [], bcc: [] };
@@ -41,11 +45,14 @@ beforeAll(async () => {
   sink = await SmtpSink.start();
   const config = testConfig({ SMTP_URL: sink.url() });
   const log = quietLogger();
-  courier = createDeliveryService({ config, log, ledger: createReceiptLedger({ redis, prefix: 'courier-window' }), email: createEmailSender({ config, log }), teams: null });
+  // A short patience for the receipt write: these tests keep Redis down past it.
+  courier = createDeliveryService({ config, log, ledger: createReceiptLedger({ redis, prefix: 'courier-window' }), email: createEmailSender({ config, log }), teams: null, receiptWritePatienceMs: 1000 });
+  patient = createDeliveryService({ config, log, ledger: createReceiptLedger({ redis, prefix: 'courier-window' }), email: createEmailSender({ config, log }), teams: null });
 });
 
 afterAll(async () => {
   await courier.close();
+  await patient.close();
   redis.disconnect();
   await sink.stop();
   await redisServer.dispose();
@@ -64,7 +71,28 @@ describe('the edges of exactly-once', () => {
     }
   });
 
-  it('a crash of Redis between the SMTP accept and the receipt write gives a duplicate with the same Message-ID', async () => {
+  it('a Redis restart between the SMTP accept and the receipt write costs no duplicate: the write waits for Redis', async () => {
+    // Redis dies while the SMTP server is accepting the recipient, and is back 1.5 s later.
+    let restarted: Promise<void> = Promise.resolve();
+    sink.onRecipient = async () => {
+      await redisServer.stop();
+      restarted = new Promise((resolve) => setTimeout(resolve, 1500)).then(() => redisServer.start());
+      return undefined;
+    };
+    try {
+      const reports = await patient.deliver({ jobId: 'restart-1', targets: [{ ...target, to: ['bo@corp.example'] }], input });
+      expect(reports).toMatchObject([{ type: 'email', to: ['bo@corp.example'], status: 'sent' }]);
+    } finally {
+      sink.onRecipient = undefined;
+      await restarted;
+    }
+    expect(sink.messagesFor('bo@corp.example')).toHaveLength(1);
+    // The receipt is there: the job's retry sends nothing.
+    expect((await patient.deliver({ jobId: 'restart-1', targets: [{ ...target, to: ['bo@corp.example'] }], input }))[0]?.status).toBe('already-sent');
+    expect(sink.messagesFor('bo@corp.example')).toHaveLength(1);
+  });
+
+  it('Redis down past the receipt write patience gives a duplicate with the same Message-ID', async () => {
     // Redis dies while the SMTP server is accepting the recipient.
     sink.onRecipient = async () => {
       await redisServer.stop();
