@@ -21,10 +21,14 @@
 // that lost its lock or raced another can never overwrite newer state.
 //
 // Keys (all under one prefix, so `{courier}` keeps them in one Redis Cluster slot):
-//   <prefix>:alert:<alertId>:state     hash: version, epoch, seq, state (JSON), evaluationId, updatedAt
-//   <prefix>:alert:<alertId>:outbox    hash: notification id → notification JSON
-//   <prefix>:alert:<alertId>:attempts  hash: notification id → failed delivery attempts
-//   <prefix>:alert:<alertId>:lock      string: the owner's token
+//   <prefix>:alerts:<alertId>:state     hash: version, epoch, seq, state (JSON), evaluationId, updatedAt
+//   <prefix>:alerts:<alertId>:outbox    hash: notification id → notification JSON
+//   <prefix>:alerts:<alertId>:attempts  hash: notification id → failed delivery attempts
+//   <prefix>:alerts:<alertId>:lock      string: the owner's token
+// Not `<prefix>:alert:…`: that is the alert queue's own namespace, where
+// BullMQ keeps job `<id>` at `<prefix>:alert:<id>` and its lock at
+// `…:<id>:lock`. A job whose id is its alertId (a producer deduplicating by
+// alert) would then hold the alert's lock itself, and wait for it in vain.
 // State, outbox and attempts expire after stateTtlMs without a commit.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -137,7 +141,7 @@ export interface AlertKeys {
 }
 
 export function alertKeys(prefix: string, alertId: string): AlertKeys {
-  const base = `${prefix}:alert:${alertId}`;
+  const base = `${prefix}:alerts:${alertId}`;
   return { state: `${base}:state`, outbox: `${base}:outbox`, attempts: `${base}:attempts`, lock: `${base}:lock` };
 }
 

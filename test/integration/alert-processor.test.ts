@@ -109,6 +109,17 @@ describe('a threshold alert (notify: on-change)', () => {
     expect(results.filter((r) => r.result.notified)).toHaveLength(1);
     expect(postsTo(channelId)).toHaveLength(1);
   });
+
+  it('is evaluated when its BullMQ job id is its alertId (a producer deduplicating by alert)', async () => {
+    // The alert's own keys once lived in the alert queue's namespace, where
+    // this job's BullMQ lock has the same name as the alert's lock.
+    const { job, kpi, channelId } = newAlert();
+    stack.setKpi(kpi, { value: 300 });
+    const { id, result } = await producer.enqueueAndWait('alert', job, { jobId: job.alertId, timeoutMs: 90_000, attempts: 1 });
+    expect(id).toBe(job.alertId);
+    expect(result).toMatchObject({ state: 'triggered', value: 300, notified: true });
+    expect(postsTo(channelId)).toHaveLength(1);
+  });
 });
 
 describe('notify: every-time with a cooldown', () => {
@@ -175,14 +186,14 @@ describe('an alert scheduled by the backend from code', () => {
     expect(postsTo(channelId)).toHaveLength(1);
     const redis = new Redis(testRedisUrl());
     try {
-      expect(await redis.exists(`${prefix}:alert:${job.alertId}:state`)).toBe(1);
+      expect(await redis.exists(`${prefix}:alerts:${job.alertId}:state`)).toBe(1);
       await producer.deleteAlert(job.alertId);
       const queue = new Queue('alert', { connection: { url: testRedisUrl() }, prefix });
       expect(await queue.getJobScheduler(scheduleId)).toBeUndefined();
       await queue.close();
       // Let an evaluation that was already running finish: it cannot bring the state back.
       await new Promise((r) => setTimeout(r, 2500));
-      expect(await redis.keys(`${prefix}:alert:${job.alertId}:*`)).toEqual([]);
+      expect(await redis.keys(`${prefix}:alerts:${job.alertId}:*`)).toEqual([]);
       expect(postsTo(channelId)).toHaveLength(1);
     } finally {
       redis.disconnect();

@@ -37,7 +37,7 @@ async function keysOf(alertId: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:alert:${alertId}:*`, 'COUNT', 500);
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}:alerts:${alertId}:*`, 'COUNT', 500);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
