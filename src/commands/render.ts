@@ -10,6 +10,7 @@ import type { CaptureFormat } from '../browser/types.js';
 import { validateJob } from '../contracts/index.js';
 import { CourierError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { screenshotRender } from '../processors/screenshot.js';
 import { resolveStoryUrl } from '../urls.js';
 import { fail, startCommand } from './shared.js';
 
@@ -66,17 +67,7 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
     const storyUrl = resolveStoryUrl(job.url, config.frontendUrl);
     pool = new BrowserPool({ config, log, resolvableOrigins: [storyUrl.origin, config.backendUrl?.origin, ...config.allowedOrigins].filter((o): o is string => !!o) });
     const renderer = createRenderer({ config, pool, log });
-    const result = await renderer.render({
-      url: storyUrl,
-      selector: job.selector ?? config.selector,
-      timeoutMs: job.timeoutMs ?? config.selectorTimeoutMs,
-      viewport: job.viewport,
-      formats: [job.format],
-      lang: job.lang,
-      timezone: job.timezone,
-      token: job.auth?.token,
-      timeoutScreenshotPath: `${out}.timeout.png`,
-    });
+    const result = await renderer.render({ ...screenshotRender(job, storyUrl, config), timeoutScreenshotPath: `${out}.timeout.png` });
     const [capture] = result.captures;
     if (!capture) throw new CourierError('BROWSER_CRASHED', 'the render produced no capture');
     // Write beside the target, then rename: --out never holds a partial file.

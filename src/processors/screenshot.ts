@@ -1,6 +1,7 @@
 // `screenshot` queue (Annotate & share, story comments): render one story,
 // keep the file, then send it to the job's targets.
-import type { Capture } from '../browser/types.js';
+import type { Capture, RenderRequest } from '../browser/types.js';
+import type { Config } from '../config.js';
 import type { ScreenshotJob } from '../contracts/screenshot.js';
 import type { DeliveryReport, JobResult } from '../contracts/result.js';
 import type { MessageInput } from '../delivery/messages.js';
@@ -20,6 +21,21 @@ export function documentFileName(title: string): string {
     .replace(/^[.-]+/, '') // no hidden or option-like file names
     .slice(0, 80);
   return `${stem || 'story'}.pdf`;
+}
+
+/** What a screenshot job asks the renderer for (the queue and `courier render` alike), the config's defaults filled in. */
+export function screenshotRender(data: ScreenshotJob, url: URL, config: Pick<Config, 'selector' | 'selectorTimeoutMs'>): RenderRequest {
+  return {
+    url,
+    selector: data.selector ?? config.selector,
+    timeoutMs: data.timeoutMs ?? config.selectorTimeoutMs,
+    viewport: data.viewport,
+    formats: [data.format],
+    lang: data.lang,
+    timezone: data.timezone,
+    token: data.auth?.token,
+    annotations: data.annotations,
+  };
 }
 
 /** The message content of a share (pure). */
@@ -52,15 +68,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   const url = resolveStoryUrl(data.url, config.frontendUrl);
 
   const rendered = await renderer.render({
-    url,
-    selector: data.selector ?? config.selector,
-    timeoutMs: data.timeoutMs ?? config.selectorTimeoutMs,
-    viewport: data.viewport,
-    formats: [data.format],
-    lang: data.lang,
-    timezone: data.timezone,
-    token: data.auth?.token,
-    annotations: data.annotations,
+    ...screenshotRender(data, url, config),
     timeoutScreenshotPath: artifacts.timeoutScreenshotPath(job.queue, job.id, at),
     signal,
   });

@@ -17,6 +17,7 @@ import type { DeliveryService } from '../../src/delivery/types.js';
 import { CourierError } from '../../src/errors.js';
 import { RedisServer } from '../setup/redis.js';
 import { parse, quietLogger, testConfig } from './email-fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 let redisServer: RedisServer;
 let redis: Redis;
@@ -28,14 +29,7 @@ let patient: DeliveryService;
 const input: MessageInput = { kind: 'share', title: 'Sales by region', sharedBy: 'Ada', at: new Date('2026-11-20T09:30:00Z') };
 const target = { type: 'email' as const, to: ['ada@corp.example'], cc: [], bcc: [] };
 
-async function failure(promise: Promise<unknown>): Promise<CourierError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CourierError);
-  return error as CourierError;
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 
 beforeAll(async () => {
   redisServer = await RedisServer.start();

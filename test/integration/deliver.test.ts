@@ -14,6 +14,7 @@ import type { DeliveryService } from '../../src/delivery/types.js';
 import { CourierError } from '../../src/errors.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 import { captureStory, parse, quietLogger, shareInput, testConfig } from './email-fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 const prefix = testPrefix('deliver');
 let redis: Redis;
@@ -46,14 +47,7 @@ function newJobId(): string {
   return `job-${jobCounter}`;
 }
 
-async function failure(promise: Promise<unknown>): Promise<CourierError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CourierError);
-  return error as CourierError;
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 
 beforeAll(async () => {
   redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });

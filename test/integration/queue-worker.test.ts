@@ -19,6 +19,7 @@ import { signArtifactUrl } from '../../src/server/signing.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { flushPrefix, testRedisUrl } from '../setup/redis.js';
+import { rejection } from '../helpers/rejection.js';
 
 let world: World;
 let prefix: string;
@@ -35,15 +36,7 @@ let rawQueue: Queue;
 const story = (query = 'slide=sales') => `/demo?${query}&export=true`;
 const fetchText = async (path: string) => (await fetch(`http://127.0.0.1:${runtime.http?.port ?? 0}${path}`)).text();
 
-/** The failure of a job we expect to fail. */
-async function failureOf(promise: Promise<unknown>): Promise<JobFailedError> {
-  const outcome = await promise.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(JobFailedError);
-  return outcome as JobFailedError;
-}
+const failureOf = (promise: Promise<unknown>) => rejection(promise, JobFailedError);
 
 beforeAll(async () => {
   world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret } });
