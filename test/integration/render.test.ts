@@ -15,6 +15,7 @@ import { resolveStoryUrl } from '../../src/urls.js';
 import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 import { freePort } from '../setup/redis.js';
 import { ANNOTATION_RED, countColor, decodePng, showsChartNotLoader } from '../helpers/image.js';
+import { rejection } from '../helpers/rejection.js';
 
 let stack: ToucanStack;
 let config: Config;
@@ -44,15 +45,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<CourierError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof CourierError) return err;
-    throw err;
-  }
-  throw new Error('expected the render to fail');
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 
 describe('render: a ready story is captured', () => {
   it('captures the element at its size, showing the chart and not the loader', async () => {
