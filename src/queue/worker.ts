@@ -14,9 +14,11 @@
 // 3 × CONCURRENCY jobs; another worker process could have taken some of them.
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { PageDiagnostics, Renderer } from '../browser/types.js';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
 import { CourierError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
 import { workerConnection } from './connection.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
@@ -73,6 +75,34 @@ async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   }
 }
 
+/**
+ * What a rendered page tried to load and was refused: requests the network
+ * policy blocked, and local files Chromium itself refuses to an http(s)
+ * page (they never reach the policy; the page only logs "Not allowed to
+ * load local resource"). Pure.
+ */
+export function refusedLoads(diagnostics: PageDiagnostics): string[] {
+  const local = diagnostics.consoleErrors.flatMap((text) => /Not allowed to load local resource: (\S+)/.exec(text)?.[1] ?? []);
+  return [...new Set([...diagnostics.blockedRequests, ...local])];
+}
+
+/**
+ * The renderer as one job sees it: a story that rendered although it tried
+ * to reach beyond the allowed origins is named in the job's log (a missing
+ * font or image may be why its capture looks wrong; ALLOWED_ORIGINS is the fix
+ * if the origin is trusted).
+ */
+function reportingRefusals(renderer: Renderer, log: Logger): Renderer {
+  return {
+    async render(request) {
+      const rendered = await renderer.render(request);
+      const refused = refusedLoads(rendered.diagnostics);
+      if (refused.length > 0) log.warn({ story: request.url.toString(), refused }, 'the story tried to load URLs outside the network policy; they were blocked');
+      return rendered;
+    },
+  };
+}
+
 /** One attempt of one job: everything between BullMQ and the processor. */
 export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): Promise<JobResult> {
   const { config } = deps;
@@ -109,7 +139,8 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     // The registry maps each queue to its own processor; TypeScript cannot
     // follow that correlation through a union key, hence the cast.
     const processor = deps.processors[queue] as Processor<typeof queue>;
-    const result = await raceAbort(processor(processorJob, { ...deps, log, signal: controller.signal }), controller.signal);
+    const renderer = reportingRefusals(deps.renderer, log);
+    const result = await raceAbort(processor(processorJob, { ...deps, renderer, log, signal: controller.signal }), controller.signal);
     const withQueue: JobResult = { ...result, timings: { queuedMs, ...result.timings } };
     // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
     const checked = jobResult.safeParse(withQueue);
