@@ -124,6 +124,10 @@ export function createProducer({ config }: ProducerOptions): Producer {
       // waitUntilFinished), released when the job finishes: many concurrent
       // waits are normal, not a leak.
       queue.setMaxListeners(0);
+      // A connection error reaches the caller through the command that fails
+      // (enqueue rejects); without a listener, BullMQ would also print every
+      // reconnection attempt to stderr while Redis restarts.
+      queue.on('error', () => undefined);
       queues.set(name, queue);
     }
     return queue;
@@ -134,6 +138,7 @@ export function createProducer({ config }: ProducerOptions): Producer {
     if (!queueEvents) {
       // QueueEvents blocks on XREAD, so it needs a connection that waits.
       queueEvents = new QueueEvents(name, { connection: workerConnection(config), prefix: config.queuePrefix });
+      queueEvents.on('error', () => undefined); // it reconnects by itself; a pending waitFor() keeps waiting
       events.set(name, queueEvents);
     }
     await queueEvents.waitUntilReady();
