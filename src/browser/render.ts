@@ -13,7 +13,8 @@ import { resolveStoryUrl } from '../urls.js';
 import { OVERLAY_ID, annotationNodes, drawOverlay } from './annotate.js';
 import { decide, outgoingHeaders, policyFor, type NetworkPolicy } from './network-policy.js';
 import type { BrowserPool } from './pool.js';
-import { SAMPLE_INTERVAL_MS, STABLE_SAMPLES, assessReadiness, describeUnmet, probePage, type Condition, type PageSample } from './readiness.js';
+import { describeUnmet, type Condition } from './readiness.js';
+import { waitUntilReady } from './readiness-wait.js';
 import { MIME_BY_FORMAT, type Capture, type PageDiagnostics, type RenderRequest, type RenderResult, type RenderTimings, type Renderer } from './types.js';
 
 export type Phase = 'open' | 'ready' | 'annotate' | 'capture';
@@ -210,21 +211,13 @@ class StorySession {
 
   // ── ready ───────────────────────────────────────────────────────────────
   private async waitUntilReady(deadline: number): Promise<void> {
-    const { selector } = this.request;
-    const busySelector = this.deps.config.busySelector;
-    const recent: PageSample[] = [];
-    let unmet: Condition[] = ['selector'];
-    for (;;) {
-      const sample = await this.page.evaluate(probePage, selector, busySelector);
-      recent.push(sample);
-      if (recent.length > STABLE_SAMPLES) recent.shift();
-      const verdict = assessReadiness(recent, this.network(), Date.now());
-      if (verdict.ready) return;
-      unmet = verdict.unmet;
-      const left = deadline - Date.now();
-      if (left <= 0) throw await this.notReady(unmet);
-      await new Promise((r) => setTimeout(r, Math.min(SAMPLE_INTERVAL_MS, left)));
-    }
+    const verdict = await waitUntilReady(this.page, {
+      selector: this.request.selector,
+      busySelector: this.deps.config.busySelector,
+      network: { state: () => this.network() },
+      deadline,
+    });
+    if (!verdict.ready) throw await this.notReady(verdict.unmet);
   }
 
   private network() {
@@ -279,10 +272,7 @@ class StorySession {
   }
 
   private async captureImage(element: ElementHandle, format: 'png' | 'jpeg'): Promise<Capture> {
-    const bytes = await element.screenshot(format === 'jpeg' ? { type: 'jpeg', quality: JPEG_QUALITY } : { type: 'png' });
-    const data = Buffer.from(bytes);
-    const { width, height } = imageSize(data);
-    return { format, mime: MIME_BY_FORMAT[format], data, width, height, pages: null };
+    return captureElementImage(element, format);
   }
 
   /**
@@ -317,6 +307,14 @@ class StorySession {
       await page.emulateMediaType().catch(() => undefined);
     }
   }
+}
+
+/** A PNG or JPEG of the element alone, at its CSS size × deviceScaleFactor (also the benchmark floor's capture). */
+export async function captureElementImage(element: ElementHandle, format: 'png' | 'jpeg'): Promise<Capture> {
+  const bytes = await element.screenshot(format === 'jpeg' ? { type: 'jpeg', quality: JPEG_QUALITY } : { type: 'png' });
+  const data = Buffer.from(bytes);
+  const { width, height } = imageSize(data);
+  return { format, mime: MIME_BY_FORMAT[format], data, width, height, pages: null };
 }
 
 function isolationCss(width: number, height: number): string {
