@@ -70,7 +70,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     return Object.fromEntries(entries);
   };
   // The pool's restart hook only fires after launch, when `metrics` exists.
-  const browserPool = new BrowserPool({ config, log, onRestart: (reason) => metrics.countBrowserRestart(reason) });
+  const browserPool = new BrowserPool({ config, log, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
   const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts });
   const renderer = createRenderer({ config, pool: browserPool, log });
 

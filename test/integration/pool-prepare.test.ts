@@ -1,0 +1,219 @@
+// The browser pool as the worker runs it (prepareAhead: the next job's
+// context and page are made while the current job renders, and a finished
+// job's context closes after the job has its result), against a real
+// Chromium and the fixture stack. Isolation, bounds, recycling, crash
+// recovery and clean shutdown must hold exactly as without it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserPool } from '../../src/browser/pool.js';
+import { createRenderer } from '../../src/browser/render.js';
+import type { Config } from '../../src/config.js';
+import { resolveStoryUrl } from '../../src/urls.js';
+import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
+import { decodePng, showsChartNotLoader } from '../helpers/image.js';
+
+let stack: ToucanStack;
+let config: Config;
+
+beforeAll(async () => {
+  stack = await ToucanStack.start();
+  config = stackConfig(stack, { CONCURRENCY: '2' });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const preparedPool = (overrides: Partial<Config> = {}) => new BrowserPool({ config: { ...config, ...overrides }, log: testLogger(), prepareAhead: true });
+
+/** Waits until `check` holds (or the budget runs out), then returns its last value. */
+async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => boolean, budgetMs = 15_000): Promise<T> {
+  const until = Date.now() + budgetMs;
+  let value = await read();
+  while (!check(value) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}
+
+function processGroup(pgid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=']).toString();
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, group]) => group === pgid)
+    .map(([pid]) => pid!);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+describe('browser pool with pages prepared ahead', () => {
+  it('renders the story, each render in a context no other render has used', async () => {
+    const pool = preparedPool();
+    const renderer = createRenderer({ config, pool, log: testLogger() });
+    const seen: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await renderer.render({
+          url: resolveStoryUrl('/demo?slide=sales&delay=50', config.frontendUrl),
+          selector: config.selector,
+          timeoutMs: 15_000,
+          viewport: { width: 1280, height: 618, deviceScaleFactor: 1 },
+          formats: ['png'],
+          token: stack.token,
+        });
+        expect(showsChartNotLoader(decodePng(result.captures[0]!.data)).chart).toBeGreaterThan(0.1);
+        seen.push(await pool.withPage((page) => Promise.resolve(page.browserContext().id ?? 'default')));
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain('default');
+  });
+
+  it('never shares cookies or storage between renders', async () => {
+    const pool = preparedPool();
+    const seen: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        seen.push(
+          await pool.withPage(async (page) => {
+            await page.goto(`${stack.frontendUrl}/`);
+            const before = await page.evaluate(() => `${document.cookie}|${localStorage.getItem('k') ?? ''}`);
+            await page.evaluate(() => {
+              document.cookie = 'session=abc';
+              localStorage.setItem('k', 'v');
+            });
+            return before;
+          }),
+        );
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(seen).toEqual(['|', '|', '|']);
+  });
+
+  it('closes each finished context, keeping at most one prepared context besides the default one', async () => {
+    const pool = preparedPool();
+    try {
+      let browser: Browser | null = null;
+      for (let i = 0; i < 4; i++) {
+        browser = await pool.withPage(async (page) => {
+          await page.goto('data:text/html,<p>job</p>');
+          return page.browser();
+        });
+      }
+      const b = browser!;
+      // Besides the default context: only the next job's prepared one, holding one blank page.
+      const others = () => Promise.all(b.browserContexts().filter((c) => c !== b.defaultBrowserContext()).map(async (c) => (await c.pages()).map((p) => p.url())));
+      const left = await eventually(others, (list) => list.length === 1 && list[0]?.length === 1 && list[0][0] === 'about:blank');
+      expect(left).toEqual([['about:blank']]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('never renders more than CONCURRENCY pages at once', async () => {
+    const pool = preparedPool({ concurrency: 2 });
+    let open = 0;
+    let most = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: 6 }, () =>
+          pool.withPage(async (page) => {
+            open += 1;
+            most = Math.max(most, open, pool.pagesInUse);
+            await page.goto('data:text/html,<p>wait</p>');
+            await new Promise((r) => setTimeout(r, 200));
+            open -= 1;
+          }),
+        ),
+      );
+    } finally {
+      await pool.close();
+    }
+    expect(most).toBe(2);
+  });
+
+  it('recycles the browser after its page budget, and leaves no process of any browser behind', async () => {
+    const pool = preparedPool({ browserRecycleAfter: 2 });
+    const pids: number[] = [];
+    const groups = new Set<number>();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const pid = await pool.withPage(async (page) => {
+          await page.goto('data:text/html,<p>job</p>');
+          return pool.browserPid()!;
+        });
+        pids.push(pid);
+        for (const member of processGroup(pid)) groups.add(member);
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(pids[0]).toBe(pids[1]);
+    expect(pids[2]).not.toBe(pids[0]);
+    expect(pids[2]).toBe(pids[3]);
+    expect(pids[4]).not.toBe(pids[2]);
+    const left = await eventually(
+      () => [...groups].filter(alive),
+      (list) => list.length === 0,
+    );
+    expect(left).toEqual([]);
+  });
+
+  it('relaunches after Chromium dies while a page is prepared, and the next render works', async () => {
+    const pool = preparedPool();
+    try {
+      await pool.withPage(async (page) => {
+        await page.goto('data:text/html,<p>first</p>');
+      });
+      const pid = pool.browserPid()!;
+      process.kill(-pid, 'SIGKILL');
+      await eventually(
+        () => pool.browserPid(),
+        (now) => now !== null && now !== pid,
+      );
+      const text = await pool.withPage(async (page) => {
+        await page.goto('data:text/html,<p id="x">second</p>');
+        return page.$eval('#x', (el) => el.textContent);
+      });
+      expect(text).toBe('second');
+      expect(pool.browserPid()).not.toBe(pid);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('brings no browser-UI renderers with a fresh context (one renderer process per job), after a relaunch too', async () => {
+    // Recycled after every page: the third job runs in the third browser launched by this pool.
+    const pool = preparedPool({ browserRecycleAfter: 1 });
+    try {
+      for (let i = 0; i < 2; i++) await pool.withPage((page) => page.goto('data:text/html,<p>job</p>'));
+      const targets = await pool.withPage(async (page) => {
+        await page.goto('data:text/html,<p>job</p>');
+        const session = await page.browser().target().createCDPSession();
+        const { targetInfos } = await session.send('Target.getTargets');
+        await session.detach();
+        return targetInfos.map((t) => `${t.type} ${t.url}`);
+      });
+      // Chromium preloads omnibox popups as WebUI pages in every new context unless told not to (see CHROMIUM_ARGS).
+      expect(targets.filter((t) => t.startsWith('browser_ui') || t.includes('top-chrome'))).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
