@@ -1,5 +1,8 @@
 // A private redis-server for `courier demo` and the tests, when no Redis
-// answers at REDIS_URL. It keeps nothing on disk.
+// answers at REDIS_URL. By default it keeps nothing on disk; with
+// `persistent`, it runs as an operator would run it for a queue (an
+// append-only file, fsynced on every write), so it can be restarted, or
+// killed, without losing an acknowledged write.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,24 +36,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface RedisServerOptions {
+  /** Keep the data across stop() and start(): `--appendonly yes --appendfsync always` in the server's own directory. */
+  persistent?: boolean;
+}
+
 /** A redis-server process owned by the test, which it can stop and start again on the same port. */
 export class RedisServer {
   private child: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'courier-redis-'));
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly options: RedisServerOptions = {},
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+    const persistence = this.options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir], {
       stdio: 'ignore',
     });
     this.child = child;
