@@ -1,0 +1,14 @@
+// The fault scenarios of issue 7, slowest first: the suite starts them in
+// this order, so the long waits (stalled-job recovery, the SMTP outage)
+// overlap with the short scenarios.
+import type { Scenario } from '../scenario.js';
+import { chromiumKill } from './chromium-kill.js';
+import { forbiddenStory } from './forbidden-story.js';
+import { malformedJobs } from './malformed-jobs.js';
+import { redisRestart } from './redis-restart.js';
+import { sigtermBurst } from './sigterm-burst.js';
+import { smtpOutage } from './smtp-outage.js';
+import { teamsThrottled } from './teams-throttled.js';
+import { workerKill } from './worker-kill.js';
+
+export const SCENARIOS: Scenario[] = [workerKill, smtpOutage, redisRestart, chromiumKill, teamsThrottled, sigtermBurst, malformedJobs, forbiddenStory];
