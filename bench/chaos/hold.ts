@@ -1,7 +1,11 @@
-// Holding a Teams post at the Bot Connector stand-in: the moment a worker
-// is inside a delivery (its email already sent, its post in flight) is the
-// hardest one for exactly-once, so scenarios inject their fault there.
+// Holding deliveries at the servers: the moment a worker is inside a
+// delivery (its email already sent, its post in flight) is the hardest one
+// for exactly-once, so scenarios inject their fault there; and holding the
+// other deliveries meanwhile keeps the fault exact (no message can be
+// accepted in the instant the worker dies, before its receipt is written:
+// that window is documented in src/delivery/deliver.ts, not tested here).
 import type { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
+import type { SinkReply, SmtpSink } from '../../src/demo/smtp-sink.js';
 
 export interface HeldPost {
   /** Resolves when the first post after hold() reached the stand-in (and is held there). */
@@ -34,4 +38,26 @@ export function holdNextPost(teams: BotConnectorStandIn): HeldPost {
     else pendingDecision = decision;
   };
   return { reached, release: () => decide('release'), drop: () => decide('drop') };
+}
+
+export interface HeldMail {
+  /** Answers every held RCPT TO with this reply, and lets later ones through. */
+  refuse(reply: SinkReply): void;
+}
+
+/**
+ * Holds every recipient at the SMTP server's RCPT TO, except those `allow`
+ * lets through: nothing held is accepted, so no message can slip through
+ * while a fault is injected.
+ */
+export function holdMailExcept(smtp: SmtpSink, allow: (address: string) => boolean): HeldMail {
+  let answer!: (reply: SinkReply) => void;
+  const held = new Promise<SinkReply>((resolve) => (answer = resolve));
+  smtp.onRecipient = (address) => (allow(address) ? undefined : held);
+  return {
+    refuse(reply) {
+      smtp.onRecipient = undefined;
+      answer(reply);
+    },
+  };
 }

@@ -4,7 +4,7 @@
 // the email the dead worker had sent is not sent again.
 import { QUEUE_NAMES, type QueueName } from '../../../src/contracts/index.js';
 import type { Scenario } from '../scenario.js';
-import { holdNextPost } from '../hold.js';
+import { holdMailExcept, holdNextPost } from '../hold.js';
 import { processAlive } from '../worker.js';
 
 export const workerKill: Scenario = {
@@ -16,14 +16,21 @@ export const workerKill: Scenario = {
   async run(ctx) {
     const victim = await ctx.startWorker('victim');
     const chromiumPid = Number((await victim.waitFor((l) => l.msg === 'chromium launched', 60_000, '"chromium launched"')).chromiumPid);
-    // The first Teams post is held at the Bot Connector: its job's email is
-    // sent, its post is in flight, when the worker dies.
-    const held = holdNextPost(ctx.teams);
-    for (let i = 0; i < 6; i++) await ctx.share();
+    // One job's email goes through, then its Teams post is held at the Bot
+    // Connector: the worker dies with that post in flight. Every other
+    // recipient is held at RCPT TO meanwhile, so nothing else is delivered
+    // in the instant of the kill.
+    const allowed = new Set<string>();
+    const mail = holdMailExcept(ctx.smtp, (address) => allowed.has(address));
+    const post = holdNextPost(ctx.teams);
+    const first = await ctx.share({ label: 'share whose post is in flight at the kill' });
+    for (const address of first.recipients) allowed.add(address);
+    for (let i = 0; i < 5; i++) await ctx.share();
     await ctx.report();
-    await held.reached;
+    await post.reached;
     await victim.kill();
-    held.drop();
+    post.drop();
+    mail.refuse({ code: 451, message: 'try again later' });
     const killedAt = Date.now();
     // What it was running, from Redis (its log may not have reached us): the jobs left active under its locks.
     const running = (await Promise.all(QUEUE_NAMES.map((name) => ctx.queue(name).getActive()))).flat();
@@ -44,8 +51,9 @@ export const workerKill: Scenario = {
       running.length > 0 && states.every((s) => / completed by .*:\d+$/.test(s) && s.endsWith(`:${rescuer.pid}`)),
       states.join('; ') || 'the killed worker was running no job',
     );
-    const alreadySent = rescued.some((job) => JSON.stringify(job?.returnvalue ?? {}).includes('"type":"email"') && JSON.stringify(job?.returnvalue).includes('already-sent'));
-    ctx.check('the email sent before the kill was reported already-sent on recovery', alreadySent);
+    const recovered = (await ctx.job(first))?.returnvalue as { deliveries?: { type: string; status: string }[] } | undefined;
+    const email = recovered?.deliveries?.find((d) => d.type === 'email');
+    ctx.check('the email sent before the kill was reported already-sent on recovery', email?.status === 'already-sent', JSON.stringify(recovered?.deliveries ?? null));
     await ctx.until(() => !processAlive(chromiumPid), 30_000, "the killed worker's Chromium to exit").then(
       () => ctx.check("the killed worker's Chromium exited by itself", true),
       () => ctx.check("the killed worker's Chromium exited by itself", false, `pid ${chromiumPid} still alive`),
