@@ -1,0 +1,123 @@
+// courier jobs through Redis and a real worker process, submitted with the
+// producer API (src/queue/producer.ts): `lanes` producers each add a job,
+// wait for its result, and add the next, so exactly `lanes` jobs are in
+// flight (a closed loop). Latency is what a producer sees: from the
+// enqueue call to the completion event. The jobs' own records (BullMQ
+// timestamps, the result's phase timings) are read afterwards, so reading
+// them costs the run nothing.
+import { Queue, type Job } from 'bullmq';
+import type { Config } from '../../src/config.js';
+import type { PdfReportJobInput } from '../../src/contracts/pdf-report.js';
+import type { JobResult } from '../../src/contracts/result.js';
+import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
+import { producerConnection } from '../../src/queue/connection.js';
+import { createProducer, type Producer } from '../../src/queue/producer.js';
+
+export interface CourierJob {
+  id: string;
+  /** Enqueue call → result, as the producer saw it. */
+  latencyMs: number;
+}
+
+export interface CourierRun {
+  jobs: CourierJob[];
+  /** Coded failure reasons of jobs that failed after their last attempt. */
+  failures: string[];
+  wallMs: number;
+}
+
+/** Phase timings of one finished job, from its BullMQ record and result. */
+export interface JobRecord {
+  id: string;
+  /** Redis-side add → finished (worker clock; same machine). */
+  redisMs: number;
+  /** add → a worker took it. */
+  pickupMs: number;
+  /** taken → finished, inside the worker. */
+  processMs: number;
+  attempts: number;
+  timings: JobResult['timings'] | null;
+}
+
+export class CourierClient {
+  readonly producer: Producer;
+  private readonly reader: Queue;
+
+  constructor(config: Config) {
+    this.producer = createProducer({ config });
+    this.reader = new Queue('screenshot', { connection: producerConnection(config), prefix: config.queuePrefix });
+  }
+
+  /** `count` jobs, `lanes` at a time. */
+  async run(job: () => ScreenshotJobInput, count: number, lanes: number): Promise<CourierRun> {
+    const jobs: CourierJob[] = [];
+    const failures: string[] = [];
+    let next = 0;
+    const t0 = performance.now();
+    const lane = async () => {
+      while (next < count) {
+        next += 1;
+        const started = performance.now();
+        try {
+          const { id } = await this.producer.enqueueAndWait('screenshot', job(), { timeoutMs: 180_000 });
+          jobs.push({ id, latencyMs: performance.now() - started });
+        } catch (err) {
+          failures.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return { jobs, failures, wallMs: performance.now() - t0 };
+  }
+
+  /** Adds `count` jobs at once (a burst), then waits for all of them. */
+  async burst(job: () => ScreenshotJobInput, count: number): Promise<CourierRun> {
+    const t0 = performance.now();
+    const added = await Promise.all(Array.from({ length: count }, async () => ({ started: performance.now(), ...(await this.producer.enqueue('screenshot', job())) })));
+    const jobs: CourierJob[] = [];
+    const failures: string[] = [];
+    await Promise.all(
+      added.map(async ({ id, started }) => {
+        try {
+          await this.producer.waitFor('screenshot', id, 600_000);
+          jobs.push({ id, latencyMs: performance.now() - started });
+        } catch (err) {
+          failures.push(err instanceof Error ? err.message : String(err));
+        }
+      }),
+    );
+    return { jobs, failures, wallMs: performance.now() - t0 };
+  }
+
+  /** One pdf-report job, waited for; its latency as the producer saw it, and its result's timings. */
+  async report(job: PdfReportJobInput): Promise<{ latencyMs: number; result: JobResult }> {
+    const started = performance.now();
+    const { result } = await this.producer.enqueueAndWait('pdf-report', job, { timeoutMs: 600_000 });
+    return { latencyMs: performance.now() - started, result };
+  }
+
+  async records(ids: string[]): Promise<JobRecord[]> {
+    const jobs = await Promise.all(ids.map((id) => this.reader.getJob(id)));
+    return jobs.filter((j): j is Job => j !== undefined).map(toRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+    await this.reader.close();
+  }
+}
+
+function toRecord(job: Job): JobRecord {
+  const added = job.timestamp;
+  const taken = job.processedOn ?? added;
+  const finished = job.finishedOn ?? taken;
+  const result = job.returnvalue as JobResult | null | undefined;
+  return {
+    id: job.id ?? '',
+    redisMs: finished - added,
+    pickupMs: taken - added,
+    processMs: finished - taken,
+    attempts: job.attemptsStarted,
+    timings: result?.timings ?? null,
+  };
+}
