@@ -43,7 +43,7 @@ interface Plan {
 const PLANS: Record<'full' | 'quick', Plan> = {
   // Short rounds, many of them: a burst of someone else's work on the machine falls on every configuration.
   full: { rounds: 6, paired: 6, c2: 8, c4: 12, naive: 8, sustained: 500, sustainedWarmUp: 24, reportRuns: 3 },
-  quick: { rounds: 1, paired: 8, c2: 8, c4: 12, naive: 4, sustained: 100, sustainedWarmUp: 12, reportRuns: 1 },
+  quick: { rounds: 1, paired: 8, c2: 8, c4: 12, naive: 8, sustained: 100, sustainedWarmUp: 12, reportRuns: 1 },
 };
 
 const REPORT_PAGES = 20;
