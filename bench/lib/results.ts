@@ -111,7 +111,7 @@ export function markdown(r: BenchResults): string {
     '',
     '| figure | value | goal | |',
     '|---|--:|--:|---|',
-    ...r.goals.map((g) => `| \`${g.key}\` | ${g.value} | ${g.goal} | ${g.met ? 'met' : '**missed**'} |`),
+    ...r.goals.map((g) => `| \`${g.key}\` | ${g.key === 'failedJobs' ? g.value : g.value.toFixed(2)} | ${g.goal} | ${g.met ? 'met' : '**missed**'} |`),
     '',
     `floorMs ${r.floorMs} · courierMedianMs ${r.courierMedianMs} · bare floor ${r.bareFloorMs} ms (readiness costs ${r.floorMs - r.bareFloorMs} ms of the floor) · ` +
       `throughput/min C=1 ${r.throughputPerMin['1']}, C=2 ${r.throughputPerMin['2']}, C=4 ${r.throughputPerMin['4']} · naive ×4 ${r.naiveThroughputPerMin} ` +
@@ -119,7 +119,7 @@ export function markdown(r: BenchResults): string {
     '',
     `Sustained: ${r.sustained.jobs} jobs at CONCURRENCY ${r.sustained.concurrency}, ${r.sustained.throughputPerMin} jobs/min, ` +
       `in-worker time median ${ms(r.sustained.processMedianMs)} (p95 ${ms(r.sustained.processP95Ms)}); ` +
-      `RSS of worker + Chromium ${r.rssStartMb} MB after warm-up → ${r.rssEndMb} MB at the end (×${r.rssGrowth}), peak ${r.sustained.rssPeakMb} MB; ` +
+      `RSS of worker + Chromium ${r.rssStartMb} MB after warm-up → ${r.rssEndMb} MB at the end (×${r.rssGrowth.toFixed(2)}), peak ${r.sustained.rssPeakMb} MB; ` +
       `PSS ${mb(r.sustained.pssStartMb)} → ${mb(r.sustained.pssEndMb)}; ${r.sustained.processesStart} → ${r.sustained.processesEnd} processes; browser recycled every ${r.sustained.browserRecycleAfter} pages (${r.sustained.browserRestarts} times).`,
     '',
     `PDF report: ${r.report.pages} pages at CONCURRENCY ${r.report.concurrency}, median of ${r.report.runs}: ${ms(r.report.medianMs)} ` +
