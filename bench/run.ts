@@ -26,7 +26,7 @@ import { runNaive, type NaiveRun } from './lib/naive.js';
 import { sampleTreeMemory, treeMemory, type TreeMemory } from './lib/proc-tree.js';
 import { goalsOf, markdown, ratio, type BenchResults, type ConfigurationRow, type PhaseMedians } from './lib/results.js';
 import { median, perMinute, summarize } from './lib/stats.js';
-import { startWorkerProcess, type WorkerProcess } from './lib/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from '../src/demo/worker-process.js';
 
 interface Plan {
   rounds: number;

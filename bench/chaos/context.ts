@@ -18,7 +18,7 @@ import { workerConnection } from '../../src/queue/connection.js';
 import { InvalidJobError, createProducer, type EnqueueOptions, type JobInputByQueue, type Producer } from '../../src/queue/producer.js';
 import { alertJob, reportJob, shareJob, type Audience, type StackRefs, type StoryOptions } from './jobs.js';
 import { tally, type Expectation, type FinalState, type TrackedJob, type Verdict } from './tally.js';
-import { startChaosWorker, workerStarted, type ChaosWorker } from './worker.js';
+import { spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 
 const BOT = { appId: 'chaos-bot', password: 'chaos-bot-secret-0123456789' };
 const POLL_MS = 200;
@@ -51,7 +51,7 @@ export class ScenarioContext {
   readonly prefix: string;
   readonly checks: Check[] = [];
   readonly jobs: TrackedJob[] = [];
-  readonly workers: ChaosWorker[] = [];
+  readonly workers: WorkerProcess[] = [];
   stack!: ToucanStack;
   smtp!: SmtpSink;
   teams!: BotConnectorStandIn;
@@ -122,8 +122,8 @@ export class ScenarioContext {
   }
 
   /** Starts a `courier worker` process and waits until it takes jobs. */
-  async startWorker(name: string, env: Record<string, string> = {}): Promise<ChaosWorker> {
-    const worker = startChaosWorker(`${this.id}/${name}`, { ...this.workerEnv, ...env });
+  async startWorker(name: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+    const worker = spawnWorkerProcess({ ...this.workerEnv, ...env }, { name: `${this.id}/${name}`, inheritEnv: false });
     this.workers.push(worker);
     await worker.waitFor(workerStarted, 120_000, '"worker started"');
     return worker;
@@ -258,7 +258,7 @@ export class ScenarioContext {
   /** Settles, stops the workers (SIGTERM: each must drain and exit 0), then counts. */
   async verdict(settleTimeoutMs: number): Promise<Verdict> {
     const finals = await this.settle(settleTimeoutMs);
-    const stopped = await Promise.all(this.workers.filter((w) => w.running).map(async (w) => ({ name: w.name, code: await w.terminate() })));
+    const stopped = await Promise.all(this.workers.filter((w) => w.running).map(async (w) => ({ name: w.name, code: await w.stop() })));
     const unclean = stopped.filter((s) => s.code !== 0);
     if (unclean.length > 0) this.check('workers drain and exit 0 at the end', false, unclean.map((s) => `${s.name} exited ${s.code}`).join(', '));
     return tally(this.jobs, finals, { email: (address) => this.smtp.messagesFor(address).length, teams: (channel) => this.postsIn(channel) });

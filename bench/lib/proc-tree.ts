@@ -117,3 +117,36 @@ export function sampleTreeMemory(root: number, intervalMs = 1000): { peak(): Tre
     },
   };
 }
+
+/** One process of the machine, from /proc. */
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  command: string;
+}
+
+/** The processes whose parent is `ppid`, with their command names. */
+export function childProcesses(ppid: number): ProcessEntry[] {
+  const found: ProcessEntry[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readText(`/proc/${entry}/stat`);
+    if (!stat || parentOf(stat) !== ppid) continue;
+    found.push({ pid: Number(entry), ppid, command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+  }
+  return found;
+}
+
+/** The Chromium browser process a worker launched: its direct child named chrom*. */
+export function chromiumOf(workerPid: number): ProcessEntry | undefined {
+  return childProcesses(workerPid).find((p) => /chrom/i.test(p.command));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

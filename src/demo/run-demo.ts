@@ -4,11 +4,9 @@
 // demo-out/, then a real `courier worker` process, and sends through it:
 // a shared story, an annotated one, a PDF report, and an alert that
 // triggers and resolves. It prints where each output landed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { loadConfig, type Env } from '../config.js';
 import type { Target } from '../contracts/common.js';
 import type { JobResult } from '../contracts/result.js';
@@ -18,6 +16,7 @@ import { BotConnectorStandIn, extraCaCertsWithLoopbackCa } from './bot-connector
 import { RedisServer, deleteKeysUnder, freePort, redisAnswers } from './redis-server.js';
 import { SmtpSink } from './smtp-sink.js';
 import { ToucanStack } from './toucan-stack.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export interface DemoOptions {
   /** Where the received emails, Teams cards and artifacts are written. */
@@ -39,12 +38,13 @@ class DemoStack {
   stack: ToucanStack | null = null;
   smtp: SmtpSink | null = null;
   teams: BotConnectorStandIn | null = null;
-  worker: ChildProcess | null = null;
+  worker: WorkerProcess | null = null;
   producer: Producer | null = null;
 
   async stop(): Promise<void> {
     await this.producer?.close().catch(() => undefined);
-    await stopWorker(this.worker);
+    const status = await this.worker?.stop(60_000);
+    if (status !== undefined && status !== 0) throw new Error(`the worker exited with status ${status} after SIGTERM`);
     await this.teams?.close();
     await this.smtp?.stop();
     await this.stack?.close();
@@ -103,7 +103,16 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       CONCURRENCY: '2',
       LOG_LEVEL: 'info',
     };
-    started.worker = await startWorker(env, print);
+    started.worker = await startWorkerProcess(
+      { ...env, NODE_EXTRA_CA_CERTS: extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
+      {
+        // Only what the demo sets: an operator's own SMTP_URL or RECIPIENT_DOMAINS must not leak in.
+        inheritEnv: false,
+        onLine: (line) => {
+          if (line.level === 'error' || line.level === 'fatal') print(`worker ${line.level}: ${line.msg ?? ''}${line.reason ? ` (${line.reason})` : ''}`);
+        },
+      },
+    );
     print(`worker       courier worker (pid ${started.worker.pid}), metrics on http://127.0.0.1:${httpPort}/metrics`);
     const producer = (started.producer = createProducer({ config: loadConfig(env) }));
 
@@ -187,45 +196,6 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 function describeDeliveries(result: JobResult): string {
   if (result.deliveries.length === 0) return 'nothing delivered';
   return result.deliveries.map((d) => (d.type === 'email' ? `email to ${d.to.join(', ')} ${d.status}` : `Teams post in ${d.channelId} ${d.status}`)).join('; ');
-}
-
-/** Starts `courier worker` as a child process (the same program this demo runs as), trusting the stand-in's loopback CA. */
-async function startWorker(env: Env, print: (line: string) => void): Promise<ChildProcess> {
-  const entry = process.argv[1];
-  if (!entry) throw new Error('cannot tell how courier was started, so cannot start its worker');
-  const child = spawn(process.execPath, [...process.execArgv, entry, 'worker'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, NODE_EXTRA_CA_CERTS: extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolveStarted, reject) => {
-    const timer = setTimeout(() => reject(new Error('the worker did not start within 60 s')), 60_000);
-    child.once('exit', (code) => reject(new Error(`the worker exited with status ${code} before it started`)));
-    createInterface({ input: child.stderr }).on('line', (text) => {
-      let line: { msg?: string; level?: string; reason?: string };
-      try {
-        line = JSON.parse(text) as typeof line;
-      } catch {
-        print(`worker: ${text}`);
-        return;
-      }
-      if (line.msg === 'worker started') {
-        clearTimeout(timer);
-        resolveStarted(child);
-      } else if (line.level === 'error' || line.level === 'fatal') {
-        print(`worker ${line.level}: ${line.msg ?? ''}${line.reason ? ` (${line.reason})` : ''}`);
-      }
-    });
-  });
-}
-
-/** SIGTERM, then wait for the drain; the worker exits 0 after a clean one. */
-async function stopWorker(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
-  if (code === 'timeout') child.kill('SIGKILL');
-  else if (code !== 0) throw new Error(`the worker exited with status ${code} after SIGTERM`);
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -10,7 +10,7 @@ import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
 import { type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime } from '../../src/queue/runtime.js';
-import { jobCompleted, jobStarted, startWorkerProcess, workerStarted, type WorkerProcess } from '../helpers/worker-process.js';
+import { jobCompleted, jobStarted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { startWorld, type World } from '../helpers/world.js';
 
 let world: World;
@@ -90,7 +90,7 @@ describe('exactly once per recipient', () => {
       return new Promise<void>(() => undefined);
     };
 
-    const victim = startWorkerProcess({ ...env });
+    const victim = spawnWorkerProcess({ ...env });
     processes.push(victim);
     await victim.waitFor(workerStarted);
     const { id } = await producer.enqueue('screenshot', job, { attempts: 3, backoff: { type: 'fixed', delay: 200 } });
@@ -99,7 +99,7 @@ describe('exactly once per recipient', () => {
     expect(smtp.messagesFor('killed@corp.example.com')).toHaveLength(1);
     await victim.kill();
 
-    const rescuer = startWorkerProcess({ ...env });
+    const rescuer = spawnWorkerProcess({ ...env });
     processes.push(rescuer);
     const done = await rescuer.waitFor(jobCompleted(id), 120_000);
     expect(done.deliveries).toBe(2);

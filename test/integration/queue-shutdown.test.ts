@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { workerConnection } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
-import { jobCompleted, jobStarted, startWorkerProcess, workerStarted, type WorkerProcess } from '../helpers/worker-process.js';
+import { jobCompleted, jobStarted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
 const prefix = testPrefix('queue-shutdown');
@@ -23,7 +23,7 @@ let queue: Queue;
 const running: WorkerProcess[] = [];
 
 function startWorker(env: Record<string, string> = {}): WorkerProcess {
-  const worker = startWorkerProcess({
+  const worker = spawnWorkerProcess({
     REDIS_URL: testRedisUrl(),
     QUEUE_PREFIX: prefix,
     FRONTEND_URL: stack.frontendUrl,

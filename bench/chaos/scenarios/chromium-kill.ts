@@ -3,7 +3,8 @@
 // relaunched browser and completes; the jobs after it do not notice.
 import type { Scenario } from '../scenario.js';
 import { dataPath } from '../jobs.js';
-import { attemptFailed, chromiumOf, processAlive } from '../worker.js';
+import { attemptFailed } from '../../../src/demo/worker-process.js';
+import { chromiumOf, processAlive } from '../../lib/proc-tree.js';
 
 export const chromiumKill: Scenario = {
   id: 'chromium',

@@ -5,7 +5,7 @@
 import { QUEUE_NAMES, type QueueName } from '../../../src/contracts/index.js';
 import type { Scenario } from '../scenario.js';
 import { holdMailExcept, holdNextPost } from '../hold.js';
-import { processAlive } from '../worker.js';
+import { processAlive } from '../../lib/proc-tree.js';
 
 export const workerKill: Scenario = {
   id: 'worker',
