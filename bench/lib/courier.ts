@@ -12,6 +12,7 @@ import type { JobResult } from '../../src/contracts/result.js';
 import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
 import { producerConnection } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
+import { runInLanes, type LaneRun } from './stats.js';
 
 export interface CourierJob {
   id: string;
@@ -19,12 +20,8 @@ export interface CourierJob {
   latencyMs: number;
 }
 
-export interface CourierRun {
-  jobs: CourierJob[];
-  /** Coded failure reasons of jobs that failed after their last attempt. */
-  failures: string[];
-  wallMs: number;
-}
+/** Its `failures` are the coded reasons of jobs that failed after their last attempt. */
+export type CourierRun = LaneRun<CourierJob>;
 
 /** Phase timings of one finished job, from its BullMQ record and result. */
 export interface JobRecord {
@@ -49,25 +46,12 @@ export class CourierClient {
   }
 
   /** `count` jobs, `lanes` at a time. */
-  async run(job: () => ScreenshotJobInput, count: number, lanes: number): Promise<CourierRun> {
-    const jobs: CourierJob[] = [];
-    const failures: string[] = [];
-    let next = 0;
-    const t0 = performance.now();
-    const lane = async () => {
-      while (next < count) {
-        next += 1;
-        const started = performance.now();
-        try {
-          const { id } = await this.producer.enqueueAndWait('screenshot', job(), { timeoutMs: 180_000 });
-          jobs.push({ id, latencyMs: performance.now() - started });
-        } catch (err) {
-          failures.push(err instanceof Error ? err.message : String(err));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: lanes }, lane));
-    return { jobs, failures, wallMs: performance.now() - t0 };
+  run(job: () => ScreenshotJobInput, count: number, lanes: number): Promise<CourierRun> {
+    return runInLanes(count, lanes, async () => {
+      const started = performance.now();
+      const { id } = await this.producer.enqueueAndWait('screenshot', job(), { timeoutMs: 180_000 });
+      return { id, latencyMs: performance.now() - started };
+    });
   }
 
   /** Adds `count` jobs at once (a burst), then waits for all of them. */

@@ -14,6 +14,7 @@ import { chromiumArgs, findChromium } from '../../src/browser/pool.js';
 import { waitUntilReady } from '../../src/browser/readiness-wait.js';
 import { captureElementImage, NAME_SHIM } from '../../src/browser/render.js';
 import { trackNetwork, type Readiness, type StoryTarget } from './floor.js';
+import { runInLanes, type LaneRun } from './stats.js';
 
 export interface NaiveJob {
   /** From the launch to the closed browser. */
@@ -64,28 +65,9 @@ export async function naiveJob(target: StoryTarget, readiness: Readiness, option
   return { totalMs: performance.now() - t0, launchMs };
 }
 
-export interface NaiveRun {
-  jobs: NaiveJob[];
-  failures: string[];
-  wallMs: number;
-}
+export type NaiveRun = LaneRun<NaiveJob>;
 
 /** `count` jobs, `lanes` at a time (each lane starts its next job when the previous one ends). */
-export async function runNaive(target: StoryTarget, readiness: Readiness, count: number, lanes: number, options: NaiveOptions = {}): Promise<NaiveRun> {
-  const jobs: NaiveJob[] = [];
-  const failures: string[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  const lane = async () => {
-    while (next < count) {
-      next += 1;
-      try {
-        jobs.push(await naiveJob(target, readiness, options));
-      } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
-  return { jobs, failures, wallMs: performance.now() - t0 };
+export function runNaive(target: StoryTarget, readiness: Readiness, count: number, lanes: number, options: NaiveOptions = {}): Promise<NaiveRun> {
+  return runInLanes(count, lanes, () => naiveJob(target, readiness, options));
 }

@@ -52,3 +52,33 @@ export function round1(n: number): number {
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** What a run of jobs gave: the results, the failures' reasons, and its wall time. */
+export interface LaneRun<T> {
+  jobs: T[];
+  failures: string[];
+  wallMs: number;
+}
+
+/**
+ * Runs `count` jobs, `lanes` at a time: each lane starts its next job when its
+ * previous one ends, as a client with that many requests in flight would.
+ */
+export async function runInLanes<T>(count: number, lanes: number, job: () => Promise<T>): Promise<LaneRun<T>> {
+  const jobs: T[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < count) {
+      next += 1;
+      try {
+        jobs.push(await job());
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return { jobs, failures, wallMs: performance.now() - t0 };
+}

@@ -126,8 +126,8 @@ describe('browser pool with pages prepared ahead', () => {
     }
   });
 
-  it('never renders more than CONCURRENCY pages at once', async () => {
-    const pool = preparedPool({ concurrency: 2 });
+  it.each([true, false])('never renders more than CONCURRENCY pages at once (page made ahead: %s)', async (prepareAhead) => {
+    const pool = prepareAhead ? preparedPool({ concurrency: 2 }) : new BrowserPool({ config: { ...config, concurrency: 2 }, log: testLogger() });
     let open = 0;
     let most = 0;
     try {

@@ -265,28 +265,6 @@ describe('browser pool', () => {
     expect(seen).toEqual(['|', '|']);
   });
 
-  it('never renders more than CONCURRENCY pages at once', async () => {
-    const own = new BrowserPool({ config: { ...config, concurrency: 2 }, log: testLogger() });
-    let open = 0;
-    let most = 0;
-    try {
-      await Promise.all(
-        Array.from({ length: 6 }, () =>
-          own.withPage(async (page) => {
-            open += 1;
-            most = Math.max(most, open, own.pagesInUse);
-            await page.goto('data:text/html,<p>wait</p>');
-            await new Promise((r) => setTimeout(r, 200));
-            open -= 1;
-          }),
-        ),
-      );
-    } finally {
-      await own.close();
-    }
-    expect(most).toBe(2);
-  });
-
   it('leaves no Chromium process behind after close', async () => {
     const own = new BrowserPool({ config, log: testLogger() });
     await own.warmUp();
