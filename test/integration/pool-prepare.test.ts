@@ -3,8 +3,6 @@
 // job's context closes after the job has its result), against a real
 // Chromium and the fixture stack. Isolation, bounds, recycling, crash
 // recovery and clean shutdown must hold exactly as without it.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/pool.js';
@@ -13,6 +11,7 @@ import type { Config } from '../../src/config.js';
 import { resolveStoryUrl } from '../../src/urls.js';
 import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
+import { alive, processGroup } from '../helpers/processes.js';
 
 let stack: ToucanStack;
 let config: Config;
@@ -39,24 +38,6 @@ async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => bo
   return value;
 }
 
-function processGroup(pgid: number): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=']).toString();
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid!);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 describe('browser pool with pages prepared ahead', () => {
   it('renders the story, each render in a context no other render has used', async () => {

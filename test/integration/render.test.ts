@@ -16,6 +16,7 @@ import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 import { freePort } from '../setup/redis.js';
 import { ANNOTATION_RED, countColor, decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { rejection } from '../helpers/rejection.js';
+import { alive, processGroup } from '../helpers/processes.js';
 
 let stack: ToucanStack;
 let config: Config;
@@ -288,22 +289,3 @@ describe('browser pool', () => {
     expect(pids[2]).not.toBe(pids[0]);
   });
 });
-
-function processGroup(pgid: number): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,pgid=']).toString();
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([, group]) => group === pgid)
-    .map(([pid]) => pid!);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]?.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
