@@ -64,8 +64,8 @@ describe('browser pool with pages prepared ahead', () => {
     expect(seen).not.toContain('default');
   });
 
-  it('never shares cookies or storage between renders', async () => {
-    const pool = preparedPool();
+  it.each([true, false])('never shares cookies or storage between renders (page made ahead: %s)', async (prepareAhead) => {
+    const pool = prepareAhead ? preparedPool() : new BrowserPool({ config, log: testLogger() });
     const seen: string[] = [];
     try {
       for (let i = 0; i < 3; i++) {

@@ -248,24 +248,6 @@ describe('browser pool', () => {
     expect(pool.browserPid()).not.toBe(pid);
   });
 
-  it('never shares cookies or storage between two renders', async () => {
-    const seen = [];
-    for (let i = 0; i < 2; i++) {
-      seen.push(
-        await pool.withPage(async (page) => {
-          await page.goto(`${stack.frontendUrl}/`);
-          const before = await page.evaluate(() => `${document.cookie}|${localStorage.getItem('k') ?? ''}`);
-          await page.evaluate(() => {
-            document.cookie = 'session=abc';
-            localStorage.setItem('k', 'v');
-          });
-          return before;
-        }),
-      );
-    }
-    expect(seen).toEqual(['|', '|']);
-  });
-
   it('leaves no Chromium process behind after close', async () => {
     const own = new BrowserPool({ config, log: testLogger() });
     await own.warmUp();
