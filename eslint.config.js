@@ -12,7 +12,7 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'demo/site/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'demo/site/*.js', 'test/fixtures/gallery/*.js'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -23,9 +23,9 @@ export default tseslint.config(
   },
   {
     // Scripts that run inside the story page (browser globals, no type info).
-    files: ['demo/site/**/*.js'],
+    files: ['demo/site/**/*.js', 'test/fixtures/gallery/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { ...globals.browser } },
+    languageOptions: { globals: { ...globals.browser, echarts: 'readonly', Chart: 'readonly', d3: 'readonly' } },
   },
   {
     files: ['*.js', 'bin/*.js'],
