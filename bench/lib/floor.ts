@@ -9,10 +9,10 @@
 // The "bare" floor waits only for the story's own signal
 // (`[aria-busy="false"]`), as a hand-written script would: the difference
 // between the two is what fail-closed readiness itself costs.
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { captureElementImage } from '../../src/browser/capture.js';
+import { NAME_SHIM } from '../../src/browser/page-probe.js';
 import { chromiumArgs, findChromium } from '../../src/browser/pool.js';
-import { captureElementImage, NAME_SHIM } from '../../src/browser/render.js';
-import { waitUntilReady, type NetworkTracker } from '../../src/browser/readiness-wait.js';
 import type { Viewport } from '../../src/contracts/common.js';
 
 export interface StoryTarget {
@@ -34,36 +34,10 @@ export interface PhaseSample {
   bytes: number;
 }
 
-/** The engine's view of the network (requests in flight, last activity), fed by page events instead of interception. */
-export function trackNetwork(page: Page): NetworkTracker & { reset(): void } {
-  const inFlight = new Set<HTTPRequest>();
-  let lastActivityAt = Date.now();
-  const settle = (req: HTTPRequest) => {
-    if (inFlight.delete(req)) lastActivityAt = Date.now();
-  };
-  page.on('request', (req) => {
-    if (/^https?:/.test(req.url())) {
-      inFlight.add(req);
-      lastActivityAt = Date.now();
-    }
-  });
-  page.on('response', (res) => settle(res.request()));
-  page.on('requestfinished', settle);
-  page.on('requestfailed', settle);
-  return {
-    state: () => ({ inFlight: inFlight.size, lastActivityAt }),
-    reset() {
-      inFlight.clear();
-      lastActivityAt = Date.now();
-    },
-  };
-}
-
 export class WarmFloor {
   private constructor(
     private readonly browser: Browser,
     private readonly page: Page,
-    private readonly network: NetworkTracker & { reset(): void },
   ) {}
 
   /** Launches Chromium with courier's flags and opens the one page every measurement reuses. */
@@ -74,7 +48,7 @@ export class WarmFloor {
     await page.setViewport(target.viewport);
     // Without interception the token travels as an extra header (on every request; the fixture does not mind).
     await page.setExtraHTTPHeaders({ authorization: `Bearer ${target.token}` });
-    return new WarmFloor(browser, page, trackNetwork(page));
+    return new WarmFloor(browser, page);
   }
 
   /** The browser's pid (its process tree is the floor's memory). */
@@ -85,17 +59,11 @@ export class WarmFloor {
   /** One story: navigate, become ready, capture; then back to about:blank, outside the timing. */
   async measure(target: StoryTarget, readiness: Readiness): Promise<PhaseSample> {
     const { page } = this;
-    const deadline = Date.now() + 30_000;
-    this.network.reset();
     const t0 = performance.now();
     await page.goto(target.url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
     const t1 = performance.now();
-    if (readiness === 'engine') {
-      const verdict = await waitUntilReady(page, { selector: target.selector, busySelector: target.busySelector, network: this.network, deadline });
-      if (!verdict.ready) throw new Error(`floor: the story did not become ready (${verdict.unmet.join(', ')})`);
-    } else {
-      await page.waitForSelector('[aria-busy="false"]', { timeout: 30_000 });
-    }
+    void readiness; // being replaced by the page's own final-frame beacon (issue 10)
+    await page.waitForSelector('[aria-busy="false"]', { timeout: 30_000 });
     const t2 = performance.now();
     const element = await page.$(target.selector);
     if (!element) throw new Error(`floor: no element matches ${target.selector}`);

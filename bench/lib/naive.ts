@@ -10,10 +10,10 @@
 // borrows courier's tuned flags (chromiumArgs()), to show how much of the
 // difference is the flags rather than the warm browser.
 import puppeteer from 'puppeteer-core';
+import { captureElementImage } from '../../src/browser/capture.js';
+import { NAME_SHIM } from '../../src/browser/page-probe.js';
 import { chromiumArgs, findChromium } from '../../src/browser/pool.js';
-import { waitUntilReady } from '../../src/browser/readiness-wait.js';
-import { captureElementImage, NAME_SHIM } from '../../src/browser/render.js';
-import { trackNetwork, type Readiness, type StoryTarget } from './floor.js';
+import type { Readiness, StoryTarget } from './floor.js';
 import { runInLanes, type LaneRun } from './stats.js';
 
 export interface NaiveJob {
@@ -47,14 +47,9 @@ export async function naiveJob(target: StoryTarget, readiness: Readiness, option
     await page.evaluateOnNewDocument(NAME_SHIM);
     await page.setViewport(target.viewport);
     await page.setExtraHTTPHeaders({ authorization: `Bearer ${target.token}` });
-    const network = trackNetwork(page);
     await page.goto(target.url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
-    if (readiness === 'engine') {
-      const verdict = await waitUntilReady(page, { selector: target.selector, busySelector: target.busySelector, network, deadline: Date.now() + 30_000 });
-      if (!verdict.ready) throw new Error(`naive: the story did not become ready (${verdict.unmet.join(', ')})`);
-    } else {
-      await page.waitForSelector('[aria-busy="false"]', { timeout: 30_000 });
-    }
+    void readiness;
+    await page.waitForSelector('[aria-busy="false"]', { timeout: 30_000 });
     const element = await page.$(target.selector);
     if (!element) throw new Error(`naive: no element matches ${target.selector}`);
     await captureElementImage(element, 'png');

@@ -1,34 +1,60 @@
-// The readiness loop: samples the page (probePage, one round trip) every
-// SAMPLE_INTERVAL_MS and asks the pure rules (assessReadiness) until the
-// story is ready or the deadline passes. The render engine uses it, and so
-// does the benchmark's floor, so both mean the same thing by "ready".
+// The readiness loop, event-driven: the probe in the page answers as soon
+// as the page has settled (within a frame of its last change) or after a
+// bounded wait; the network side wakes on the next request event. The loop
+// ends with the first ready verdict, or with the last one at the deadline.
+// A page that stops answering (a script in an endless loop) is waited for
+// until the deadline, then reported as unresponsive: it may recover, but it
+// never holds the job past its budget.
 import type { Page } from 'puppeteer-core';
-import { SAMPLE_INTERVAL_MS, STABLE_SAMPLES, assessReadiness, probePage, type NetworkState, type PageSample, type ReadinessVerdict } from './readiness.js';
+import { PageUnresponsiveError, type PageObserver } from './page-observer.js';
+import { PROBE_GLOBAL, type Probe } from './page-probe.js';
+import { assessReadiness, DEFAULT_LIMITS, type Limits, type NetworkState, type PageFacts, type ReadinessVerdict } from './readiness.js';
 
-/** Where the loop reads the page's network state (requests in flight, last activity). */
-export interface NetworkTracker {
-  state(): NetworkState;
+/** Longest single wait inside the page before Node looks again (network, deadline). */
+const MAX_SETTLE_WAIT_MS = 1_000;
+/** Extra time a settle call may take beyond its own wait before the page counts as unresponsive. */
+const ANSWER_GRACE_MS = 1_000;
+
+export interface ReadinessOutcome {
+  verdict: ReadinessVerdict;
+  /** The page's last answer (null if it never answered). */
+  facts: PageFacts | null;
+  network: NetworkState;
+  /** Set when the page stopped answering: for how long, at the end. */
+  unresponsiveForMs?: number;
 }
 
-export interface ReadinessWait {
-  selector: string;
-  busySelector: string;
-  network: NetworkTracker;
-  /** Epoch ms after which the last verdict is returned, ready or not. */
-  deadline: number;
-}
-
-/** Resolves with the first ready verdict, or with the last one (its unmet conditions) at the deadline. */
-export async function waitUntilReady(page: Page, { selector, busySelector, network, deadline }: ReadinessWait): Promise<ReadinessVerdict> {
-  const recent: PageSample[] = [];
+export async function waitUntilReady(page: Page, observer: PageObserver, deadline: number, limits: Limits = DEFAULT_LIMITS): Promise<ReadinessOutcome> {
+  let facts: PageFacts | null = null;
+  let pending: Promise<PageFacts> | null = null;
+  let silentSince: number | null = null;
   for (;;) {
-    const sample = await page.evaluate(probePage, selector, busySelector);
-    recent.push(sample);
-    if (recent.length > STABLE_SAMPLES) recent.shift();
-    const verdict = assessReadiness(recent, network.state(), Date.now());
-    if (verdict.ready) return verdict;
     const left = deadline - Date.now();
-    if (left <= 0) return verdict;
-    await new Promise((r) => setTimeout(r, Math.min(SAMPLE_INTERVAL_MS, left)));
+    const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
+    const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
+    pending ??= page.evaluate((name, q, maxWaitMs) => (window as unknown as Record<string, Probe>)[name]!.settle(q, maxWaitMs), PROBE_GLOBAL, quiet, wait);
+    try {
+      // The grace may run past the deadline: a page that answers late is slow, not hung.
+      facts = await observer.call('readiness', wait + ANSWER_GRACE_MS, () => pending!);
+      pending = null;
+      silentSince = null;
+    } catch (err) {
+      if (!(err instanceof PageUnresponsiveError)) throw err;
+      // Keep waiting for the same answer: the page may come back before the deadline.
+      silentSince ??= Date.now() - wait - ANSWER_GRACE_MS;
+      if (deadline - Date.now() <= 0) {
+        const network = observer.network();
+        return { verdict: { ready: false, unmet: ['unresponsive'] }, facts: null, network, unresponsiveForMs: Date.now() - silentSince };
+      }
+      continue;
+    }
+    const network = observer.network();
+    const verdict = assessReadiness(facts, network, limits);
+    if (verdict.ready || deadline - Date.now() <= 0) return { verdict, facts, network };
+    if (verdict.unmet.length === 1 && verdict.unmet[0] === 'network') {
+      // Settled in the page; the network decides. Look again at its next event, or when its quiet time is up.
+      const quietLeft = network.inFlight.length > 0 ? MAX_SETTLE_WAIT_MS : limits.networkQuietMs - network.quietForMs;
+      await observer.networkChange(Math.max(1, Math.min(quietLeft, deadline - Date.now())));
+    }
   }
 }

@@ -1,101 +1,164 @@
 // When is a story "truly ready"? Fail closed: all of these hold at once.
-//   1. the selector matches a visible element;
-//   2. no BUSY_SELECTOR element is visible anywhere in the page;
-//   3. no request has been in flight for QUIET_WINDOW_MS;
-//   4. document.fonts have loaded;
-//   5. the element's layout (box and DOM size) is stable across STABLE_SAMPLES samples.
-// This file is pure: the render loop feeds it samples taken in the page and
-// network counters, and it answers "ready" or the list of unmet conditions,
-// which a timeout names.
+//   selector   the selector matches a visible element, and the document has parsed;
+//   busy       no BUSY_SELECTOR element is visible anywhere in the page;
+//   loader     no endlessly repeating animation is visible over the element
+//              (a spinner nobody marked aria-busy);
+//   fonts      no web font is still loading;
+//   images     every picture in the element has arrived;
+//   animation  no finite animation or transition is running over the element;
+//   timers     no short timer chain (a debounce, "draw in 500 ms") is pending;
+//   network    no request is in flight, and none ended in the last moments;
+//   quiet      nothing changed in the element (DOM, attributes, canvas
+//              drawing, box) for QUIET_MS.
+// Judged on what the page does, not only on what it declares: the facts
+// come from observers installed at document start (page-probe.ts) and from
+// the browser's own network events (page-observer.ts).
+//
+// This file is pure. pageUnmet() also runs inside the page (its source is
+// sent with the probe), so the page answers "settled" within a frame of its
+// last change, by the very rules the unit tests check.
 
-/** One look at the page, taken by probePage() inside the page. */
-export interface PageSample {
-  /** The element matching the selector exists and has a visible box. */
+/** What the probe reports, read in the page in one round trip. */
+export interface PageFacts {
+  /** performance.now() in the page when the facts were taken. */
+  at: number;
+  documentParsed: boolean;
   selectorVisible: boolean;
-  /** Visible elements matching the busy selector. */
+  /** Visible elements matching BUSY_SELECTOR. */
   busyVisible: number;
-  fontsLoaded: boolean;
-  /** Box and DOM size of the element, e.g. "24,72,1000,520,31"; null when absent. */
-  layout: string | null;
+  /** Endless animations visible over the element, described ("CSSAnimation spin on div.spinner"). */
+  loaders: string[];
+  /** Finite animations and transitions running over the element. */
+  animations: string[];
+  fontsLoading: boolean;
+  /** Pictures in the element that have not arrived (their URLs). */
+  imagesPending: string[];
+  /** Pending short timers that still count as the page's work. */
+  timersPending: number;
+  /** ms since the last change in or over the element. */
+  quietForMs: number;
+  /** Frames the page has produced since that change (0 when none was produced). */
+  quietFrames: number;
+  /** What changed last ("canvas drawing in canvas", "DOM change in div.bars", …). */
+  lastChange: string;
+}
+
+export interface InFlightRequest {
+  method: string;
+  url: string;
+  /** ms since the request started. */
+  ageMs: number;
 }
 
 export interface NetworkState {
-  inFlight: number;
-  /** When a request last started or ended (ms, same clock as `now`). */
-  lastActivityAt: number;
+  inFlight: InFlightRequest[];
+  /** ms since a request last started or ended. */
+  quietForMs: number;
 }
 
-export type Condition = 'selector' | 'busy' | 'network' | 'fonts' | 'layout';
+export type Condition = 'selector' | 'busy' | 'loader' | 'fonts' | 'images' | 'animation' | 'timers' | 'network' | 'quiet' | 'unresponsive';
+
+export interface Limits {
+  /** How long the element must stay unchanged… */
+  quietMs: number;
+  /**
+   * …over at least this many frames: an animation changes something every
+   * frame, so on a machine too busy to produce frames on time, elapsed
+   * milliseconds alone would take a pause between two frames for the end.
+   */
+  quietFrames: number;
+  /** How long the network must stay idle after its last request. */
+  networkQuietMs: number;
+}
+
+/**
+ * Short, because every known way a page keeps working (requests, timers,
+ * animations, fonts, pictures) is tracked as pending work in its own right:
+ * the quiet time only has to bridge the frame between "data arrived" and
+ * "the chart code drew it". Measured on the gallery: every library draws its
+ * first frame within one frame (16 ms) of the data callback.
+ */
+export const DEFAULT_LIMITS: Limits = { quietMs: 50, quietFrames: 3, networkQuietMs: 50 };
+
+/** The page's own part of the limits (sent to the page with pageUnmet). */
+export type QuietLimits = Pick<Limits, 'quietMs' | 'quietFrames'>;
+
+/** Timers longer than this are not the page's pending work (a refresh every minute is not loading). */
+export const TIMER_MAX_DELAY_MS = 2_000;
+/**
+ * A timer set by a timer callback belongs to the first one's chain; a chain
+ * counts as pending work for this long after it started, so a debounce is
+ * waited for, and endless polling cannot block readiness forever.
+ */
+export const TIMER_CHAIN_BUDGET_MS = 3_000;
+
+/** The conditions the page alone can judge. Runs in the page too: keep it self-contained. */
+export function pageUnmet(facts: PageFacts, quiet: QuietLimits): Condition[] {
+  const unmet: Condition[] = [];
+  if (!facts.documentParsed || !facts.selectorVisible) unmet.push('selector');
+  if (facts.busyVisible > 0) unmet.push('busy');
+  if (facts.loaders.length > 0) unmet.push('loader');
+  if (facts.fontsLoading) unmet.push('fonts');
+  if (facts.imagesPending.length > 0) unmet.push('images');
+  if (facts.animations.length > 0) unmet.push('animation');
+  if (facts.timersPending > 0) unmet.push('timers');
+  if (facts.quietForMs < quiet.quietMs || facts.quietFrames < quiet.quietFrames) unmet.push('quiet');
+  return unmet;
+}
 
 export interface ReadinessVerdict {
   ready: boolean;
   unmet: Condition[];
 }
 
-/**
- * How long the network must stay quiet. Long enough to bridge the gap
- * between a data call ending and the chart code starting the next one;
- * short, because Toucan marks its loading states with aria-busy (condition
- * 2), which covers longer chains.
- */
-export const QUIET_WINDOW_MS = 150;
-/** Samples with an identical layout needed before capture (at SAMPLE_INTERVAL_MS apart). */
-export const STABLE_SAMPLES = 3;
-export const SAMPLE_INTERVAL_MS = 50;
-
-export function assessReadiness(recent: readonly PageSample[], network: NetworkState, now: number): ReadinessVerdict {
-  const unmet: Condition[] = [];
-  const latest = recent.at(-1);
-  if (!latest?.selectorVisible) unmet.push('selector');
-  if (!latest || latest.busyVisible > 0) unmet.push('busy');
-  if (network.inFlight > 0 || now - network.lastActivityAt < QUIET_WINDOW_MS) unmet.push('network');
-  if (!latest?.fontsLoaded) unmet.push('fonts');
-  if (!layoutStable(recent)) unmet.push('layout');
+/** The whole verdict: the page's conditions and the network's. `facts` is null when the page did not answer. */
+export function assessReadiness(facts: PageFacts | null, network: NetworkState, limits: Limits = DEFAULT_LIMITS): ReadinessVerdict {
+  const unmet = facts ? pageUnmet(facts, limits) : ['unresponsive' as const];
+  if (network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs) unmet.push('network');
   return { ready: unmet.length === 0, unmet };
 }
 
-function layoutStable(recent: readonly PageSample[]): boolean {
-  if (recent.length < STABLE_SAMPLES) return false;
-  const window = recent.slice(-STABLE_SAMPLES);
-  const first = window[0]?.layout ?? null;
-  return first !== null && window.every((s) => s.layout === first);
+export interface Explanation {
+  selector: string;
+  busySelector: string;
+  facts: PageFacts | null;
+  network: NetworkState;
+  /** ms since the page last answered, when it stopped answering. */
+  unresponsiveForMs?: number;
 }
 
-/** A sentence per unmet condition, for SELECTOR_TIMEOUT. */
-export function describeUnmet(unmet: readonly Condition[], selector: string, busySelector: string, network: NetworkState): string {
-  const words: Record<Condition, string> = {
-    selector: `no visible element matches ${JSON.stringify(selector)}`,
-    busy: `a busy indicator ${JSON.stringify(busySelector)} is still visible`,
-    network: network.inFlight > 0 ? `${network.inFlight} request(s) still in flight` : 'the network was not quiet',
-    fonts: 'fonts were still loading',
-    layout: 'the layout kept changing',
+const MAX_NAMED = 3;
+
+/** A sentence per unmet condition, for SELECTOR_TIMEOUT: what was still unmet, and what exactly. */
+export function describeUnmet(unmet: readonly Condition[], e: Explanation): string {
+  const f = e.facts;
+  const words: Record<Condition, () => string> = {
+    selector: () => (f && !f.documentParsed ? 'the story document never finished loading' : `no visible element matches ${JSON.stringify(e.selector)}`),
+    busy: () => `a busy indicator ${JSON.stringify(e.busySelector)} is still visible`,
+    loader: () => `a loading animation is visible in the story (${named(f?.loaders ?? [])})`,
+    fonts: () => 'web fonts were still loading',
+    images: () => `pictures had not arrived (${named(f?.imagesPending ?? [])})`,
+    animation: () => `an animation was still running (${named(f?.animations ?? [])})`,
+    timers: () => `the page had ${f?.timersPending ?? 0} short timer(s) pending (a debounced query or a delayed draw)`,
+    network: () =>
+      e.network.inFlight.length > 0
+        ? `${e.network.inFlight.length} request${e.network.inFlight.length === 1 ? '' : 's'} in flight (${named(e.network.inFlight.map(describeRequest))})`
+        : 'the network was not quiet (requests kept starting)',
+    quiet: () => `the element kept changing (last: ${f?.lastChange ?? 'unknown'}, ${Math.round(f?.quietForMs ?? 0)} ms before the timeout)`,
+    unresponsive: () => `the page stopped responding: its main thread is busy without end (a script in an endless loop?)${e.unresponsiveForMs ? `, for the last ${seconds(e.unresponsiveForMs)}` : ''}`,
   };
-  return unmet.map((c) => words[c]).join('; ');
+  return unmet.map((c) => words[c]()).join('; ');
 }
 
-/**
- * Runs inside the page (serialised by puppeteer): must be self-contained.
- * Reads what assessReadiness needs, in one round trip.
- */
-export function probePage(selector: string, busySelector: string): PageSample {
-  const visible = (el: Element): boolean => {
-    const rect = el.getBoundingClientRect();
-    if (rect.width === 0 || rect.height === 0) return false;
-    const style = getComputedStyle(el);
-    return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0;
-  };
-  const element = document.querySelector(selector);
-  let busyVisible = 0;
-  for (const el of Array.from(document.querySelectorAll(busySelector))) if (visible(el)) busyVisible += 1;
-  let layout: string | null = null;
-  if (element) {
-    const r = element.getBoundingClientRect();
-    layout = [r.x, r.y, r.width, r.height, element.getElementsByTagName('*').length].map((n) => Math.round(n * 10) / 10).join(',');
-  }
-  return {
-    selectorVisible: element !== null && visible(element),
-    busyVisible,
-    fontsLoaded: document.fonts.status === 'loaded',
-    layout,
-  };
+export function describeRequest(r: InFlightRequest): string {
+  return `${r.method} ${r.url}, ${seconds(r.ageMs)}`;
+}
+
+function named(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_NAMED).join(', ');
+  return items.length > MAX_NAMED ? `${shown} and ${items.length - MAX_NAMED} more` : shown;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

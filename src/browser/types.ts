@@ -1,6 +1,8 @@
 // The render engine's interface, shared by processors, the CLI and tests.
 import type { Viewport } from '../contracts/common.js';
 import type { Annotation } from '../contracts/screenshot.js';
+import type { Logger } from '../log.js';
+import type { PhaseObserver } from '../phases.js';
 
 export type CaptureFormat = 'png' | 'jpeg' | 'pdf';
 
@@ -31,6 +33,10 @@ export interface RenderRequest {
   timeoutScreenshotPath?: string;
   /** Aborts the render (job deadline, shutdown). */
   signal?: AbortSignal;
+  /** The job's logger (its lines carry the job id); defaults to the renderer's. */
+  log?: Logger;
+  /** Told each phase's duration and outcome, success or failure (metrics). */
+  onPhase?: PhaseObserver;
 }
 
 export interface Capture {
@@ -52,6 +58,8 @@ export interface PageDiagnostics {
   /** The first few console errors and uncaught exceptions. */
   consoleErrors: string[];
   consoleErrorCount: number;
+  /** Dialogs the story opened (alert, confirm, prompt), dismissed so it renders on. */
+  dialogs: string[];
 }
 
 export interface RenderTimings {

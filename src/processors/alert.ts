@@ -17,6 +17,7 @@ import type { Artifact, DeliveryReport, JobResult } from '../contracts/result.js
 import type { ImagePart, MessageInput } from '../delivery/messages.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { humanLink, resolveBackendUrl, resolveStoryUrl } from '../urls.js';
+import { runPhase } from '../phases.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
 
 const STORY_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 1 };
@@ -85,9 +86,9 @@ class AlertRun {
 
   /** Fetches the backend and evaluates; a failure becomes an error outcome (for the state machine) and the job's coded error. */
   async evaluate(dataUrl: URL): Promise<{ outcome: EvaluationOutcome; failure: CourierError | null }> {
-    const started = performance.now();
     try {
-      const answer = await this.fetchAnswer(dataUrl);
+      const { value: answer, ms } = await runPhase('fetch', () => this.fetchAnswer(dataUrl), { observe: this.deps.observePhase });
+      this.timings.fetchMs = ms;
       const outcome = evaluateAnswer(answer, this.alert.data.valuePath, this.alert.condition);
       if (outcome.kind === 'error') {
         return { outcome, failure: new CourierError('NAVIGATION_FAILED', `the backend's answer to ${this.alert.data.method} ${dataUrl.pathname} has no usable value: ${outcome.error}`) };
@@ -97,8 +98,6 @@ class AlertRun {
       if (this.deps.signal.aborted) throw err;
       const failure = isCourierError(err) ? err : new CourierError('NAVIGATION_FAILED', `the backend request failed: ${errorMessage(err)}`);
       return { outcome: { kind: 'error', error: failure.detail }, failure };
-    } finally {
-      this.timings.fetchMs = Math.round(performance.now() - started);
     }
   }
 
@@ -153,9 +152,9 @@ class AlertRun {
     try {
       if (targets.length > 0) {
         const input = await this.messageFor(notification);
-        const started = performance.now();
-        this.deliveries.push(...(await this.deps.delivery.deliver({ jobId: notification.id, targets, input })));
-        this.timings.deliverMs = (this.timings.deliverMs ?? 0) + Math.round(performance.now() - started);
+        const { value, ms } = await runPhase('deliver', () => this.deps.delivery.deliver({ jobId: notification.id, targets, input }), { observe: this.deps.observePhase });
+        this.deliveries.push(...value);
+        this.timings.deliverMs = (this.timings.deliverMs ?? 0) + ms;
         if (notification.audience === 'deliver') this.notified = true;
       }
       await alerts.markDelivered(alert.alertId, notification.id);

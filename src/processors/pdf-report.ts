@@ -10,6 +10,7 @@ import type { Viewport } from '../contracts/common.js';
 import { MAX_REPORT_PAGES, type PdfReportJob } from '../contracts/pdf-report.js';
 import type { Artifact, JobResult } from '../contracts/result.js';
 import { CourierError, isCourierError } from '../errors.js';
+import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
 import type { AssembledReport } from '../report/types.js';
 import { signArtifactUrl } from '../server/signing.js';
@@ -34,12 +35,10 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   }
 
   const titles = job.pages.map((page, i) => page.title ?? `Page ${i + 1}`);
-  const renderStarted = performance.now();
-  const rendered = await renderAllPages(job, urls, titles, ctx, deps);
-  const renderMs = Math.round(performance.now() - renderStarted);
+  const observe = deps.observePhase;
+  const { value: rendered, ms: renderMs } = await runPhase('render', () => renderAllPages(job, urls, titles, ctx, deps), { observe });
 
-  const assembleStarted = performance.now();
-  const report = await assembleReportOffThread(
+  const { value: report, ms: assembleMs } = await runPhase('assemble', () => assembleReportOffThread(
     {
       title: job.title,
       smallApp: job.smallApp,
@@ -55,18 +54,16 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
       maxBytes: config.mailMaxAttachmentBytes,
     },
     { signal: ctx.signal },
-  );
-  const assembleMs = Math.round(performance.now() - assembleStarted);
+  ), { observe });
   deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
 
   const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
 
-  const deliverStarted = performance.now();
-  const deliveries =
+  const { value: deliveries, ms: deliverMs } =
     job.deliver.length === 0
-      ? []
-      : await deps.delivery.deliver({
+      ? { value: [], ms: 0 }
+      : await runPhase('deliver', () => deps.delivery.deliver({
           jobId: ctx.deliveryKey,
           targets: job.deliver,
           input: {
@@ -84,8 +81,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
             timezone: job.timezone,
             lang: job.lang,
           },
-        });
-  const deliverMs = Math.round(performance.now() - deliverStarted);
+        }), { observe });
 
   const sum = (key: 'openMs' | 'readyMs' | 'captureMs') => rendered.reduce((total, r) => total + r.timings[key], 0);
   return {

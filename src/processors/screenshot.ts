@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { ScreenshotJob } from '../contracts/screenshot.js';
 import type { DeliveryReport, JobResult } from '../contracts/result.js';
 import type { MessageInput } from '../delivery/messages.js';
+import { runPhase } from '../phases.js';
 import { humanLink, resolveStoryUrl } from '../urls.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
 
@@ -80,9 +81,8 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   let deliverMs: number | undefined;
   if (data.deliver.length > 0) {
     signal.throwIfAborted();
-    const started = performance.now();
-    deliveries = await delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input: shareMessage(data, url, capture, artifact.path, new Date()) });
-    deliverMs = Math.round(performance.now() - started);
+    const input = shareMessage(data, url, capture, artifact.path, new Date());
+    ({ value: deliveries, ms: deliverMs } = await runPhase('deliver', () => delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input }), { observe: deps.observePhase }));
   }
 
   const { openMs, readyMs, annotateMs, captureMs } = rendered.timings;

@@ -12,7 +12,7 @@ import type { JobByQueue, QueueName } from '../contracts/index.js';
 import type { JobResult } from '../contracts/result.js';
 import type { DeliveryService } from '../delivery/types.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../server/metrics.js';
+import type { PhaseObserver } from '../phases.js';
 
 export interface ProcessorJob<Q extends QueueName = QueueName> {
   /** The BullMQ job id. */
@@ -39,7 +39,8 @@ export interface ProcessorDeps {
   artifacts: ArtifactStore;
   /** Alert state, outbox and per-alert locks in Redis. */
   alerts: AlertStore;
-  metrics: Metrics;
+  /** Told when each phase starts and ends (metrics, and the job's current phase); pass it to runPhase. */
+  observePhase: PhaseObserver;
   /** Bound to the queue, job id, attempt and small app. */
   log: Logger;
   /** Aborts at JOB_TIMEOUT_MS: hand it to every long call. */
@@ -47,11 +48,11 @@ export interface ProcessorDeps {
 }
 
 /**
- * A processor's result; the worker adds `timings.queuedMs` when missing,
- * and turns every `<phase>Ms` of the timings into
- * courier_phase_duration_seconds{phase}. Timings use the render engine's
- * phase names (openMs, readyMs, annotateMs, captureMs) plus the
- * processor's own (deliverMs, assembleMs, …).
+ * A processor's result; the worker adds `timings.queuedMs`. Timings use the
+ * phase names of src/phases.ts (openMs, readyMs, annotateMs, captureMs from
+ * the render engine, deliverMs, assembleMs, … from the processor), and every
+ * phase runs through runPhase with `observePhase`, which feeds
+ * courier_phase_duration_seconds whether the phase succeeds or fails.
  */
 export type Processor<Q extends QueueName> = (job: ProcessorJob<Q>, deps: ProcessorDeps) => Promise<JobResult>;
 

@@ -14,11 +14,13 @@
 // 3 × CONCURRENCY jobs; another worker process could have taken some of them.
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { PageDiagnostics, Renderer } from '../browser/types.js';
+import type { Renderer } from '../browser/types.js';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
 import { CourierError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
+import type { Metrics } from '../server/metrics.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
 import { workerConnection } from './connection.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
@@ -37,8 +39,9 @@ export const LOCK_SETTINGS = {
   maxStalledCount: 2,
 } as const;
 
-export type WorkerDeps = Omit<ProcessorDeps, 'signal'> & {
+export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase'> & {
   processors: ProcessorRegistry;
+  metrics: Metrics;
 };
 
 export interface QueueWorkersOptions {
@@ -76,31 +79,12 @@ async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * What a rendered page tried to load and was refused: requests the network
- * policy blocked, and local files Chromium itself refuses to an http(s)
- * page (they never reach the policy; the page only logs "Not allowed to
- * load local resource"). Pure.
+ * The renderer as one job sees it: every render request carries the job's
+ * logger (so the renderer's lines about the story name the job) and its
+ * phase observer (metrics, and which phase the job is in).
  */
-export function refusedLoads(diagnostics: PageDiagnostics): string[] {
-  const local = diagnostics.consoleErrors.flatMap((text) => /Not allowed to load local resource: (\S+)/.exec(text)?.[1] ?? []);
-  return [...new Set([...diagnostics.blockedRequests, ...local])];
-}
-
-/**
- * The renderer as one job sees it: a story that rendered although it tried
- * to reach beyond the allowed origins is named in the job's log (a missing
- * font or image may be why its capture looks wrong; ALLOWED_ORIGINS is the fix
- * if the origin is trusted).
- */
-function reportingRefusals(renderer: Renderer, log: Logger): Renderer {
-  return {
-    async render(request) {
-      const rendered = await renderer.render(request);
-      const refused = refusedLoads(rendered.diagnostics);
-      if (refused.length > 0) log.warn({ story: request.url.toString(), refused }, 'the story tried to load URLs outside the network policy; they were blocked');
-      return rendered;
-    },
-  };
+function jobRenderer(renderer: Renderer, log: Logger, onPhase: PhaseObserver): Renderer {
+  return { render: (request) => renderer.render({ ...request, log, onPhase: observeAll(request.onPhase, onPhase) }) };
 }
 
 /** One attempt of one job: everything between BullMQ and the processor. */
@@ -127,6 +111,12 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
   }, config.jobTimeoutMs);
   const onCancel = () => controller.abort(cancel?.reason);
   cancel?.addEventListener('abort', onCancel, { once: true });
+  // The phase the job is in (for an error that escapes untagged, such as the deadline), and every phase's duration.
+  let currentPhase: Phase = 'validate';
+  const observePhase: PhaseObserver = (phase, ms, event) => {
+    if (event === 'started') currentPhase = phase;
+    else deps.metrics.observePhase(queue, phase, ms, event);
+  };
 
   try {
     const data = validateJob(queue, job.data);
@@ -139,24 +129,29 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     // The registry maps each queue to its own processor; TypeScript cannot
     // follow that correlation through a union key, hence the cast.
     const processor = deps.processors[queue] as Processor<typeof queue>;
-    const renderer = reportingRefusals(deps.renderer, log);
-    const result = await raceAbort(processor(processorJob, { ...deps, renderer, log, signal: controller.signal }), controller.signal);
+    const renderer = jobRenderer(deps.renderer, log, observePhase);
+    const result = await raceAbort(processor(processorJob, { ...deps, renderer, log, observePhase, signal: controller.signal }), controller.signal);
     const withQueue: JobResult = { ...result, timings: { queuedMs, ...result.timings } };
     // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
     const checked = jobResult.safeParse(withQueue);
     if (!checked.success) throw new Error(`the ${queue} processor returned a result outside the contract: ${checked.error.message}`);
     const totalMs = Date.now() - startedAt;
     deps.metrics.countJob(queue, 'completed');
-    deps.metrics.observeTimings(queue, checked.data.timings, totalMs);
+    deps.metrics.observePhase(queue, 'queued', queuedMs, 'ok');
+    deps.metrics.observePhase(queue, 'total', totalMs, 'ok');
     log.info({ outcome: 'completed', timings: checked.data.timings, totalMs, artifacts: checked.data.artifacts.map((a) => a.path), deliveries: checked.data.deliveries.length }, 'job completed');
     return checked.data;
   } catch (err) {
     const unrecoverable = err instanceof UnrecoverableError || (err instanceof CourierError && !err.retried);
     const final = unrecoverable || attempt >= maxAttempts;
     const outcome = final ? 'failed' : 'retried';
+    const code = err instanceof CourierError ? err.code : 'UNEXPECTED';
+    const phase = (err instanceof CourierError ? err.phase : undefined) ?? currentPhase;
     deps.metrics.countJob(queue, outcome);
+    deps.metrics.countJobError(queue, code, phase);
+    deps.metrics.observePhase(queue, 'total', Date.now() - startedAt, 'failed');
     const level = final ? 'error' : 'warn';
-    log[level]({ outcome, reason: errorMessage(err), totalMs: Date.now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
+    log[level]({ outcome, code, phase, reason: errorMessage(err), totalMs: Date.now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
     if (err instanceof CourierError && !err.retried) throw new UnrecoverableError(err.message);
     throw err;
   } finally {

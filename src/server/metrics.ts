@@ -4,7 +4,7 @@
 // in a result, a log line and a dashboard.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QUEUE_NAMES, type QueueName } from '../contracts/queues.js';
-import type { Timings } from '../contracts/result.js';
+import type { Phase, PhaseEvent } from '../phases.js';
 
 export const JOB_OUTCOMES = ['completed', 'failed', 'retried'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
@@ -25,8 +25,10 @@ export interface MetricsSources {
 export interface Metrics {
   readonly registry: Registry;
   countJob(queue: QueueName, outcome: JobOutcome): void;
-  /** One histogram sample per `<phase>Ms` entry of a result's timings, plus the job's total. */
-  observeTimings(queue: QueueName, timings: Timings, totalMs?: number): void;
+  /** A failed attempt, by its error code and the phase it escaped from. */
+  countJobError(queue: QueueName, code: string, phase: string): void;
+  /** One phase of one job ended (render phases per page), whether it succeeded or failed. */
+  observePhase(queue: QueueName, phase: Phase | 'queued' | 'total', ms: number, outcome: Exclude<PhaseEvent, 'started'>): void;
   countDelivery(channel: string, outcome: string): void;
   countBrowserRestart(reason: string): void;
   /** The Prometheus text exposition. */
@@ -48,9 +50,15 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   });
   const phases = new Histogram({
     name: 'courier_phase_duration_seconds',
-    help: 'Duration of each phase of a job: queued, open, ready, annotate, capture, deliver, … and total',
-    labelNames: ['queue', 'phase'],
+    help: 'Duration of each phase of a job (queued, open, ready, annotate, capture, render, fetch, assemble, deliver, and total), whether it succeeded (outcome="ok") or failed',
+    labelNames: ['queue', 'phase', 'outcome'],
     buckets: PHASE_BUCKETS,
+    registers: [registry],
+  });
+  const jobErrors = new Counter({
+    name: 'courier_job_errors_total',
+    help: 'Failed job attempts by queue, error code (CONTRACT §5; UNEXPECTED for a bug) and the phase the error escaped from',
+    labelNames: ['queue', 'code', 'phase'],
     registers: [registry],
   });
   const deliveries = new Counter({
@@ -103,12 +111,8 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   return {
     registry,
     countJob: (queue, outcome) => jobs.inc({ queue, outcome }),
-    observeTimings(queue, timings, totalMs) {
-      for (const [key, ms] of Object.entries(timings)) {
-        phases.observe({ queue, phase: key.replace(/Ms$/, '') }, ms / 1000);
-      }
-      if (totalMs !== undefined) phases.observe({ queue, phase: 'total' }, totalMs / 1000);
-    },
+    countJobError: (queue, code, phase) => jobErrors.inc({ queue, code, phase }),
+    observePhase: (queue, phase, ms, outcome) => phases.observe({ queue, phase, outcome }, ms / 1000),
     countDelivery: (channel, outcome) => deliveries.inc({ channel, outcome }),
     countBrowserRestart: (reason) => restarts.inc({ reason }),
     async render() {

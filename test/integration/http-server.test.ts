@@ -67,7 +67,10 @@ beforeAll(async () => {
   writeFileSync(join(root, '..', `outside-${process.pid}.txt`), 'secret');
   const metrics = createMetrics({ pagesInUse: () => 1 });
   metrics.countJob('screenshot', 'completed');
-  metrics.observeTimings('screenshot', { queuedMs: 3, openMs: 200, readyMs: 400, captureMs: 30 }, 640);
+  metrics.observePhase('screenshot', 'open', 200, 'ok');
+  metrics.observePhase('screenshot', 'ready', 30_000, 'failed');
+  metrics.observePhase('screenshot', 'total', 640, 'ok');
+  metrics.countJobError('screenshot', 'SELECTOR_TIMEOUT', 'ready');
   http = await startHttpServer(
     {
       log,
@@ -130,8 +133,10 @@ describe('/metrics', () => {
     const text = answer.body.toString();
     expect(text).toContain('courier_jobs_total{queue="screenshot",outcome="completed"} 1');
     expect(text).toContain('courier_jobs_total{queue="alert",outcome="failed"} 0');
-    expect(text).toContain('courier_phase_duration_seconds_count{queue="screenshot",phase="open"} 1');
-    expect(text).toContain('courier_phase_duration_seconds_count{queue="screenshot",phase="total"} 1');
+    expect(text).toContain('courier_phase_duration_seconds_count{queue="screenshot",phase="open",outcome="ok"} 1');
+    expect(text).toContain('courier_phase_duration_seconds_count{queue="screenshot",phase="ready",outcome="failed"} 1');
+    expect(text).toContain('courier_phase_duration_seconds_count{queue="screenshot",phase="total",outcome="ok"} 1');
+    expect(text).toContain('courier_job_errors_total{queue="screenshot",code="SELECTOR_TIMEOUT",phase="ready"} 1');
     expect(text).toContain('courier_deliveries_total{channel="teams",outcome="sent"} 0');
     expect(text).toContain('courier_browser_restarts_total{reason="crash"} 0');
     expect(text).toContain('courier_pages_in_use 1');

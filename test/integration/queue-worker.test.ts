@@ -148,8 +148,12 @@ describe('failures', () => {
     expect(value('courier_jobs_total{queue="screenshot",outcome="completed"}')).toBe(3);
     expect(value('courier_jobs_total{queue="screenshot",outcome="failed"}')).toBe(2);
     expect(value('courier_jobs_total{queue="screenshot",outcome="retried"}')).toBe(1);
-    expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="ready"}')).toBe(3);
-    expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="deliver"}')).toBe(2);
+    // Phases are observed per attempt, failed ones too: the SMTP-down job rendered twice and failed its first delivery.
+    expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="ready",outcome="ok"}')).toBe(4);
+    expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="deliver",outcome="ok"}')).toBe(2);
+    expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="deliver",outcome="failed"}')).toBe(1);
+    expect(value('courier_job_errors_total{queue="screenshot",code="DELIVERY_FAILED",phase="deliver"}')).toBe(1);
+    expect(value('courier_job_errors_total{queue="screenshot",code="INVALID_JOB",phase="validate"}')).toBe(1);
     expect(value('courier_deliveries_total{channel="email",outcome="sent"}')).toBe(2);
     expect(value('courier_deliveries_total{channel="email",outcome="failed"}')).toBe(1);
     expect(value('courier_queue_jobs{queue="screenshot",state="completed"}')).toBe(3);

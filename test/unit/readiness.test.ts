@@ -1,42 +1,110 @@
+// The pure readiness rules (src/browser/readiness.ts), checked against facts
+// the probe recorded in real Chromium while gallery stories drawn by
+// ECharts, Chart.js, d3 and CSS loaded (test/unit/fixtures/), and against
+// hand-made facts for each condition. No browser needed.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { QUIET_WINDOW_MS, STABLE_SAMPLES, assessReadiness, describeUnmet, type PageSample } from '../../src/browser/readiness.js';
+import { DEFAULT_LIMITS, assessReadiness, describeUnmet, pageUnmet, type NetworkState, type PageFacts } from '../../src/browser/readiness.js';
 
-const ready: PageSample = { selectorVisible: true, busyVisible: 0, fontsLoaded: true, layout: '24,72,1000,520,31' };
-const quiet = { inFlight: 0, lastActivityAt: 0 };
-const now = 10_000;
-const stable = (s: PageSample) => Array.from({ length: STABLE_SAMPLES }, () => s);
+type Sample = PageFacts & { finalFrameDrawn: boolean };
+const recorded = JSON.parse(readFileSync(new URL('./fixtures/readiness-samples.json', import.meta.url), 'utf8')) as { stories: Record<string, Sample[]> };
+const quietNetwork: NetworkState = { inFlight: [], quietForMs: 10_000 };
 
-describe('readiness rules', () => {
+const settled: PageFacts = {
+  at: 1000,
+  documentParsed: true,
+  selectorVisible: true,
+  busyVisible: 0,
+  loaders: [],
+  animations: [],
+  fontsLoading: false,
+  imagesPending: [],
+  timersPending: 0,
+  quietForMs: 500,
+  quietFrames: 30,
+  lastChange: 'DOM change in div.bars',
+};
+
+describe('readiness rules on facts recorded from real chart libraries', () => {
+  const finishing = Object.entries(recorded.stories).filter(([story]) => story !== 'debounce' && story !== 'forever');
+
+  it.each(finishing)('%s: never ready before the story drew its final frame, ready once it had', (_story, samples) => {
+    for (const sample of samples) {
+      const { ready } = assessReadiness(sample, quietNetwork);
+      if (ready) expect(sample.finalFrameDrawn).toBe(true);
+    }
+    expect(assessReadiness(samples.at(-1)!, quietNetwork).ready).toBe(true);
+  });
+
+  it('an animated chart is not ready while its canvas or SVG is still being drawn', () => {
+    const midEcharts = recorded.stories.echarts!.find((s) => !s.finalFrameDrawn && s.lastChange.startsWith('canvas'))!;
+    expect(pageUnmet(midEcharts, DEFAULT_LIMITS)).toEqual(['quiet']);
+    const midD3 = recorded.stories.d3!.find((s) => !s.finalFrameDrawn && s.lastChange.startsWith('DOM change in rect'))!;
+    expect(pageUnmet(midD3, DEFAULT_LIMITS)).toEqual(['quiet']);
+    const midCss = recorded.stories['css-transition']!.find((s) => s.animations.length > 0)!;
+    expect(pageUnmet(midCss, DEFAULT_LIMITS)).toContain('animation');
+  });
+
+  it('an unmarked spinner is a loading indicator, however long it spins', () => {
+    for (const sample of recorded.stories.forever!) expect(pageUnmet(sample, DEFAULT_LIMITS)).toContain('loader');
+  });
+
+  it('a debounced second query: settled in the page, held by the request in flight', () => {
+    const gap = recorded.stories.debounce!.find((s) => !s.finalFrameDrawn && pageUnmet(s, DEFAULT_LIMITS).length === 0)!;
+    expect(gap).toBeDefined();
+    const secondCall: NetworkState = { inFlight: [{ method: 'GET', url: 'http://api/data/revenue?filtered=1', ageMs: 40 }], quietForMs: 40 };
+    expect(assessReadiness(gap, secondCall)).toEqual({ ready: false, unmet: ['network'] });
+    const beforeTheCall = recorded.stories.debounce!.find((s) => s.timersPending > 0)!;
+    expect(pageUnmet(beforeTheCall, DEFAULT_LIMITS)).toContain('timers');
+  });
+});
+
+describe('readiness rules, condition by condition', () => {
   it('is ready when every condition holds', () => {
-    expect(assessReadiness(stable(ready), quiet, now)).toEqual({ ready: true, unmet: [] });
+    expect(assessReadiness(settled, quietNetwork)).toEqual({ ready: true, unmet: [] });
   });
 
   it.each([
-    ['selector', { ...ready, selectorVisible: false }],
-    ['busy', { ...ready, busyVisible: 1 }],
-    ['fonts', { ...ready, fontsLoaded: false }],
-  ] as const)('is not ready while %s is unmet', (condition, sample) => {
-    expect(assessReadiness(stable(sample), quiet, now).unmet).toContain(condition);
+    ['selector', { selectorVisible: false }],
+    ['selector', { documentParsed: false }],
+    ['busy', { busyVisible: 1 }],
+    ['loader', { loaders: ['CSSAnimation spin on div.spinner'] }],
+    ['fonts', { fontsLoading: true }],
+    ['images', { imagesPending: ['/photo.png'] }],
+    ['animation', { animations: ['CSSTransition height on div.bar'] }],
+    ['timers', { timersPending: 1 }],
+    ['quiet', { quietForMs: DEFAULT_LIMITS.quietMs - 1 }],
+    ['quiet', { quietFrames: DEFAULT_LIMITS.quietFrames - 1 }],
+  ] as [string, Partial<PageFacts>][])('is not ready while %s is unmet (%o)', (condition, change) => {
+    expect(assessReadiness({ ...settled, ...change }, quietNetwork).unmet).toEqual([condition]);
   });
 
-  it('waits for the network to be quiet for the whole window', () => {
-    expect(assessReadiness(stable(ready), { inFlight: 1, lastActivityAt: 0 }, now).unmet).toEqual(['network']);
-    expect(assessReadiness(stable(ready), { inFlight: 0, lastActivityAt: now - QUIET_WINDOW_MS + 1 }, now).unmet).toEqual(['network']);
-    expect(assessReadiness(stable(ready), { inFlight: 0, lastActivityAt: now - QUIET_WINDOW_MS }, now).ready).toBe(true);
+  it('waits for the network to be idle for its whole quiet time', () => {
+    expect(assessReadiness(settled, { inFlight: [{ method: 'GET', url: 'http://api/x', ageMs: 5 }], quietForMs: 5 }).unmet).toEqual(['network']);
+    expect(assessReadiness(settled, { inFlight: [], quietForMs: DEFAULT_LIMITS.networkQuietMs - 1 }).unmet).toEqual(['network']);
+    expect(assessReadiness(settled, { inFlight: [], quietForMs: DEFAULT_LIMITS.networkQuietMs }).ready).toBe(true);
   });
 
-  it('needs the same layout across consecutive samples', () => {
-    const moving = [{ ...ready, layout: '0,0,10,10,1' }, ready, ready];
-    expect(assessReadiness(moving, quiet, now).unmet).toEqual(['layout']);
-    expect(assessReadiness([ready], quiet, now).unmet).toEqual(['layout']);
+  it('fails closed when the page does not answer', () => {
+    expect(assessReadiness(null, quietNetwork)).toEqual({ ready: false, unmet: ['unresponsive'] });
+  });
+});
+
+describe('a timeout explains itself', () => {
+  const explain = (facts: Partial<PageFacts>, network: NetworkState = quietNetwork) => ({ selector: '.tc-story', busySelector: '[aria-busy="true"]', facts: { ...settled, ...facts }, network });
+
+  it('names the loader, the animation, the pictures, the request in flight and what kept changing', () => {
+    expect(describeUnmet(['loader'], explain({ loaders: ['CSSAnimation spin on div.spinner'] }))).toBe('a loading animation is visible in the story (CSSAnimation spin on div.spinner)');
+    expect(describeUnmet(['animation'], explain({ animations: ['CSSTransition height on div.bar', 'a', 'b', 'c'] }))).toBe('an animation was still running (CSSTransition height on div.bar, a, b and 1 more)');
+    expect(describeUnmet(['images'], explain({ imagesPending: ['/photo.png'] }))).toBe('pictures had not arrived (/photo.png)');
+    const network = { inFlight: [{ method: 'GET', url: 'https://api/demo/totals', ageMs: 29_100 }], quietForMs: 29_100 };
+    expect(describeUnmet(['network'], explain({}, network))).toBe('1 request in flight (GET https://api/demo/totals, 29.1 s)');
+    expect(describeUnmet(['quiet'], explain({ lastChange: 'canvas drawing in canvas', quietForMs: 12.4 }))).toBe('the element kept changing (last: canvas drawing in canvas, 12 ms before the timeout)');
+    expect(describeUnmet(['busy', 'fonts'], explain({}))).toBe('a busy indicator "[aria-busy=\\"true\\"]" is still visible; web fonts were still loading');
   });
 
-  it('fails closed with no sample at all', () => {
-    expect(assessReadiness([], quiet, now).ready).toBe(false);
-  });
-
-  it('explains unmet conditions in words', () => {
-    const text = describeUnmet(['busy', 'network'], '.tc-story', '[aria-busy="true"]', { inFlight: 2, lastActivityAt: 0 });
-    expect(text).toBe('a busy indicator "[aria-busy=\\"true\\"]" is still visible; 2 request(s) still in flight');
+  it('names a page that stopped answering', () => {
+    const text = describeUnmet(['unresponsive'], { selector: '.x', busySelector: '.b', facts: null, network: quietNetwork, unresponsiveForMs: 4_800 });
+    expect(text).toBe('the page stopped responding: its main thread is busy without end (a script in an endless loop?), for the last 4.8 s');
   });
 });

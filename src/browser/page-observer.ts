@@ -1,0 +1,176 @@
+// The render engine's eyes on one story page, from Node's side: what the
+// network does (every request in flight by its id, with its URL and age),
+// what went wrong (failed and refused requests, console errors, dialogs),
+// and whether the page is still alive. Listeners are attached before the
+// first navigation. Every call into the page goes through `call()`, which
+// gives it a deadline and ends it at once if the renderer crashes, so a hung
+// or dead page can never hold a job past its budget.
+import type { Page } from 'puppeteer-core';
+import { CourierError } from '../errors.js';
+import type { InFlightRequest, NetworkState } from './readiness.js';
+import type { PageDiagnostics } from './types.js';
+
+const MAX_LISTED = 10;
+
+interface Tracked {
+  method: string;
+  url: string;
+  startedAt: number;
+}
+
+/** Rejected when the page's renderer dies (out of memory, killed). */
+export class PageCrashedError extends Error {
+  constructor() {
+    super('the story page crashed: its renderer process died (out of memory, or killed)');
+    this.name = 'PageCrashedError';
+  }
+}
+
+/** A call into the page that did not answer within its deadline. */
+export class PageUnresponsiveError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what}: the page did not answer within ${ms} ms (its main thread is busy without end)`);
+    this.name = 'PageUnresponsiveError';
+  }
+}
+
+export class PageObserver {
+  readonly diagnostics: PageDiagnostics = { documentStatus: null, failedRequests: [], blockedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
+  /** Requests in flight, by Chromium's request id: a request seen twice (a font, a merged preload) is one entry. */
+  private readonly inFlight = new Map<string, Tracked>();
+  private lastNetworkActivityAt = Date.now();
+  private readonly networkWaiters = new Set<() => void>();
+  private crash: PageCrashedError | null = null;
+  private readonly crashWaiters = new Set<(err: PageCrashedError) => void>();
+
+  constructor(page: Page) {
+    page.on('error', () => this.onCrash());
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.noteConsoleError(message.text());
+    });
+    page.on('pageerror', (error) => this.noteConsoleError(error instanceof Error ? error.message : String(error)));
+    page.on('dialog', (dialog) => {
+      // A dialog stops the page's scripts until someone answers it; nobody is there to.
+      if (this.diagnostics.dialogs.length < MAX_LISTED) this.diagnostics.dialogs.push(`${dialog.type()}: ${dialog.message().slice(0, 200)}`);
+      void dialog.dismiss().catch(() => undefined);
+    });
+    page.on('response', (res) => {
+      if (res.request().isNavigationRequest() && res.frame() === page.mainFrame()) this.diagnostics.documentStatus = res.status();
+    });
+  }
+
+  /**
+   * Follows the page's requests through Chromium's own Network events, by
+   * request id: a request Chromium reports twice (a font, a merged preload)
+   * is one entry, and every way a request ends (finished, failed, served
+   * from cache, headers received) ends it. Call before the first navigation.
+   */
+  async attach(page: Page): Promise<void> {
+    const cdp = await page.createCDPSession();
+    cdp.on('Network.requestWillBeSent', (e) => {
+      // A beacon is fire-and-forget: the page never waits for it.
+      if (!/^https?:/.test(e.request.url) || e.type === 'Ping') return;
+      this.inFlight.set(e.requestId, { method: e.request.method, url: e.request.url, startedAt: Date.now() });
+      this.networkActivity();
+    });
+    cdp.on('Network.responseReceived', (e) => {
+      // Headers in = no longer waiting on the network: a body the page never
+      // reads (or a stream such as SSE) would otherwise keep it "busy" forever.
+      const tracked = this.inFlight.get(e.requestId);
+      this.settle(e.requestId);
+      if (e.response.status >= 400) this.listFailure({ method: tracked?.method ?? 'GET', url: e.response.url, status: e.response.status });
+    });
+    cdp.on('Network.requestServedFromCache', (e) => this.settle(e.requestId));
+    cdp.on('Network.loadingFinished', (e) => this.settle(e.requestId));
+    cdp.on('Network.loadingFailed', (e) => {
+      const tracked = this.inFlight.get(e.requestId);
+      this.settle(e.requestId);
+      // Refused by the network policy: listed as blocked, not as failed.
+      if (tracked && !e.blockedReason && !e.canceled && e.errorText !== 'net::ERR_BLOCKED_BY_CLIENT') {
+        this.listFailure({ method: tracked.method, url: tracked.url, status: null, error: e.errorText });
+      }
+    });
+    await cdp.send('Network.enable');
+  }
+
+  get crashed(): boolean {
+    return this.crash !== null;
+  }
+
+  network(): NetworkState {
+    const now = Date.now();
+    const inFlight: InFlightRequest[] = [...this.inFlight.values()].map((t) => ({ method: t.method, url: t.url, ageMs: now - t.startedAt }));
+    return { inFlight, quietForMs: now - this.lastNetworkActivityAt };
+  }
+
+  /** Resolves at the next network change, or after `ms`. */
+  networkChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.networkWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.networkWaiters.add(done);
+    });
+  }
+
+  noteBlocked(url: string): void {
+    if (this.diagnostics.blockedRequests.length < MAX_LISTED && !this.diagnostics.blockedRequests.includes(url)) this.diagnostics.blockedRequests.push(url);
+  }
+
+  /**
+   * Runs a call into the page with a deadline. It rejects with
+   * PageCrashedError the moment the renderer dies, and with
+   * PageUnresponsiveError when `ms` pass first.
+   */
+  async call<T>(what: string, ms: number, work: () => Promise<T>): Promise<T> {
+    if (this.crash) throw this.crash;
+    let timer: NodeJS.Timeout | undefined;
+    let onCrash: ((err: PageCrashedError) => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PageUnresponsiveError(what, ms)), Math.max(1, ms));
+      onCrash = reject;
+      this.crashWaiters.add(onCrash);
+    });
+    const running = work();
+    running.catch(() => undefined); // ended by the deadline or the crash: its own failure no longer matters
+    try {
+      return await Promise.race([running, stop]);
+    } finally {
+      clearTimeout(timer);
+      if (onCrash) this.crashWaiters.delete(onCrash);
+    }
+  }
+
+  /** A CourierError for a crashed page (BROWSER_CRASHED: the job is retried). */
+  crashError(phase: string): CourierError {
+    return new CourierError('BROWSER_CRASHED', `${phase}: the story page crashed (its renderer process died: out of memory, or killed); the job will be retried`);
+  }
+
+  private onCrash(): void {
+    if (this.crash) return;
+    this.crash = new PageCrashedError();
+    for (const reject of this.crashWaiters) reject(this.crash);
+    this.crashWaiters.clear();
+  }
+
+  private settle(requestId: string): void {
+    if (this.inFlight.delete(requestId)) this.networkActivity();
+  }
+
+  private networkActivity(): void {
+    this.lastNetworkActivityAt = Date.now();
+    for (const wake of [...this.networkWaiters]) wake();
+  }
+
+  private listFailure(entry: PageDiagnostics['failedRequests'][number]): void {
+    if (this.diagnostics.failedRequests.length < MAX_LISTED) this.diagnostics.failedRequests.push(entry);
+  }
+
+  private noteConsoleError(text: string): void {
+    this.diagnostics.consoleErrorCount += 1;
+    if (this.diagnostics.consoleErrors.length < MAX_LISTED) this.diagnostics.consoleErrors.push(text.slice(0, 300));
+  }
+}
