@@ -101,6 +101,8 @@ export function findChromium(explicit: string | undefined): string {
 interface FreshPage {
   context: BrowserContext;
   page: Page;
+  /** Its renderer died while it waited (killed for memory, say): never hand it to a job. */
+  crashed: boolean;
 }
 
 /** The next job's FreshPage, made ahead; `value` is set once made (null if making it failed). */
@@ -223,7 +225,7 @@ export class BrowserPool {
     if (!spare?.settled) return null;
     this.spare = null;
     const fresh = spare.value;
-    if (fresh && spare.gen === gen && !gen.dead && !fresh.page.isClosed()) return fresh;
+    if (fresh && spare.gen === gen && !gen.dead && !fresh.crashed && !fresh.page.isClosed()) return fresh;
     if (fresh) this.discard(fresh);
     return null;
   }
@@ -386,7 +388,11 @@ function killProcessGroup(pid: number | null): void {
 async function openFreshPage(browser: Browser): Promise<FreshPage> {
   const context = await browser.createBrowserContext();
   try {
-    return { context, page: await context.newPage() };
+    const fresh: FreshPage = { context, page: await context.newPage(), crashed: false };
+    fresh.page.once('error', () => {
+      fresh.crashed = true;
+    });
+    return fresh;
   } catch (err) {
     await context.close().catch(() => undefined);
     throw err;
