@@ -17,7 +17,7 @@ import type { Artifact, DeliveryReport, JobResult } from '../contracts/result.js
 import type { ImagePart, MessageInput } from '../delivery/messages.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { humanLink, resolveBackendUrl, resolveStoryUrl } from '../urls.js';
-import type { ProcessorDeps, ProcessorJob } from './types.js';
+import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
 
 const STORY_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 1 };
 /** How long an evaluation waits for another evaluation of the same alert to finish. */
@@ -154,7 +154,7 @@ class AlertRun {
       if (targets.length > 0) {
         const input = await this.messageFor(notification);
         const started = performance.now();
-        this.deliveries.push(...(await this.deps.delivery.deliver({ jobId: notification.id, targets, input })));
+        this.deliveries.push(...(await this.deps.delivery.deliver({ jobId: notification.id, targets, input, context: deliveryContext(this.job, this.deps) })));
         this.timings.deliverMs = (this.timings.deliverMs ?? 0) + Math.round(performance.now() - started);
         if (notification.audience === 'deliver') this.notified = true;
       }

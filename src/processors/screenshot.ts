@@ -6,7 +6,7 @@ import type { ScreenshotJob } from '../contracts/screenshot.js';
 import type { DeliveryReport, JobResult } from '../contracts/result.js';
 import type { MessageInput } from '../delivery/messages.js';
 import { humanLink, resolveStoryUrl } from '../urls.js';
-import type { ProcessorDeps, ProcessorJob } from './types.js';
+import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
 
 const DEFAULT_TITLE = 'Toucan story';
 
@@ -81,7 +81,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   if (data.deliver.length > 0) {
     signal.throwIfAborted();
     const started = performance.now();
-    deliveries = await delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input: shareMessage(data, url, capture, artifact.path, new Date()) });
+    deliveries = await delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input: shareMessage(data, url, capture, artifact.path, new Date()), context: deliveryContext(job, deps) });
     deliverMs = Math.round(performance.now() - started);
   }
 
