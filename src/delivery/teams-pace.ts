@@ -11,7 +11,10 @@
 //   <prefix>:teams:pace:<channel id>   members: one per request, scored by Redis' own clock (ms)
 // A Lua script checks every window and takes the slot atomically, or answers
 // how long until one frees; the worker waits that long (plus jitter) and asks
-// again. Redis' clock (TIME) is the one clock all workers share.
+// again. Redis' clock (TIME) is the one clock all workers share. Each window
+// is kept LATENCY_ALLOWANCE_MS longer than Teams' own: a request reaches Teams
+// a moment after it took its slot, and two requests must not arrive closer
+// together than their slots were.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { CourierError } from '../errors.js';
@@ -28,6 +31,9 @@ export const TEAMS_THREAD_WINDOWS: PaceWindow[] = [
   { ms: 30_000, max: 60 },
   { ms: 3_600_000, max: 1800 },
 ];
+
+/** Time allowed between taking a slot and Teams receiving the request. */
+export const LATENCY_ALLOWANCE_MS = 250;
 
 // KEYS[1]: the channel's log. ARGV[1]: a unique member; ARGV[2..]: window ms, max, window ms, max, ...
 // Returns 0 when the slot is taken, else the ms until one frees.
@@ -99,7 +105,7 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 export function createChannelPace({ redis, prefix, windows = TEAMS_THREAD_WINDOWS, sleep = abortableSleep, random = Math.random }: ChannelPaceDeps): ChannelPace {
   const client = redis as PacedRedis;
   if (!client.courierTeamsPace) client.defineCommand('courierTeamsPace', { numberOfKeys: 1, lua: TAKE_SLOT });
-  const args = windows.flatMap((w) => [w.ms, w.max]);
+  const args = windows.flatMap((w) => [w.ms + LATENCY_ALLOWANCE_MS, w.max]);
   return {
     async take(channelId, { deadlineMs, signal }) {
       const started = Date.now();
