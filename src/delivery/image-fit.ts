@@ -1,7 +1,7 @@
 // Story images sized for a Teams card, with sharp (libvips). Teams shows
 // card images in PNG, JPEG or GIF, at most 1024 × 1024 pixels and 1 MB
-// (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-reference,
-// "Inline images" in cards and "Format your bot messages"). A capture at
+// (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/conversation-messages,
+// "Pictures", and task-modules-and-cards/cards/cards-reference). A capture at
 // deviceScaleFactor 2 is 2560 px wide, and a tall story may be higher than
 // wide, so both dimensions are scaled, keeping the aspect ratio.
 //
