@@ -143,8 +143,14 @@ export async function takeStep(step: ImageStep, ctx: StepContext): Promise<Image
       // The linked file obeys the same 1024 × 1024 and 1 MB: a resized copy beside the artifact when needed.
       const fitted = (await fitFullSize(image, Number.POSITIVE_INFINITY)) ?? (await shrinkToFit(image, Number.POSITIVE_INFINITY));
       if (!fitted) return { skipped: 'link: the image cannot be brought within 1024 × 1024 and 1 MB' };
-      const path = fitted.unchanged ? image.artifactPath : await links.saveBeside(image.artifactPath, 'teams', fitted.mime === 'image/png' ? 'png' : 'jpg', fitted.data);
-      const { url } = await links.link(path);
+      let path = image.artifactPath;
+      let url: string;
+      try {
+        if (!fitted.unchanged) path = await links.saveBeside(image.artifactPath, 'teams', fitted.mime === 'image/png' ? 'png' : 'jpg', fitted.data);
+        ({ url } = await links.link(path));
+      } catch (err) {
+        return { skipped: `link: cannot keep the linked image in the artifacts directory (${err instanceof Error ? err.message : String(err)})` };
+      }
       return { path: 'link', url, mime: fitted.mime, imageBytes: fitted.data.length, width: fitted.width, height: fitted.height, reason: `a signed link (valid ${Math.round(links.ttlSeconds / 86400)} days) to ${path}: ${describeSize(image, fitted)}` };
     }
     case 'none':

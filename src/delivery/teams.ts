@@ -159,7 +159,8 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
           skipped.push(taken.skipped);
           continue;
         }
-        choice = taken.path === 'none' && skipped.length > 0 ? { ...taken, reason: `no image: ${skipped.join('; ')}` } : taken;
+        const whyNone = [...skipped, ...refused.map((path) => `${path}: refused by Teams (HTTP 413)`)];
+        choice = taken.path === 'none' && whyNone.length > 0 ? { ...taken, reason: `no image: ${whyNone.join('; ')}` } : taken;
       }
       const params = paramsFor(choice?.url ?? null);
       const bytes = byteLength(params);
