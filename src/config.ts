@@ -2,6 +2,7 @@
 // Every variable is checked once at start; all wrong values are reported
 // together in one ConfigError so an operator fixes them in one go.
 import { z } from 'zod';
+import { TEAMS_CLOUD_SETTINGS, TEAMS_CLOUDS, type TeamsCloud } from './delivery/teams-clouds.js';
 
 export type AppType = 'SingleTenant' | 'MultiTenant';
 
@@ -26,7 +27,7 @@ export interface Config {
   artifactsTtlDays: number;
   publicUrl: URL | null;
   artifactLinkSecret: string | null;
-  /** How long a signed artifact link stays valid. */
+  /** How long a signed artifact link stays valid; the linked file is kept at least that long. */
   artifactLinkTtlSeconds: number;
   httpPort: number;
   smtpUrl: string | null;
@@ -38,6 +39,8 @@ export interface Config {
     appPassword: string | null;
     tenantId: string | null;
     appType: AppType;
+    /** MICROSOFT_CLOUD: picks the token audience and the defaults of loginUrl and teamsServiceUrls. */
+    cloud: TeamsCloud;
     loginUrl: URL;
   };
   teamsServiceUrls: string[];
@@ -99,6 +102,7 @@ const RULES: Record<string, Rule> = {
   MAIL_FROM: { schema: z.string().min(3), expects: 'a sender address such as "Toucan <reports@corp.com>"' },
   MAIL_MAX_ATTACHMENT_BYTES: { schema: intIn(1, 1 << 30), expects: 'a number of bytes from 1' },
   MICROSOFT_APP_TYPE: { schema: z.enum(['SingleTenant', 'MultiTenant']), expects: 'SingleTenant or MultiTenant' },
+  MICROSOFT_CLOUD: { schema: z.enum(TEAMS_CLOUDS), expects: TEAMS_CLOUDS.join(', ') },
   MICROSOFT_LOGIN_URL: { schema: httpUrl, expects: 'an http(s) URL' },
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS), expects: LOG_LEVELS.join(', ') },
 };
@@ -114,11 +118,15 @@ export const DEFAULTS = {
   BROWSER_RECYCLE_AFTER: '200',
   ARTIFACTS_DIR: './artifacts',
   ARTIFACTS_TTL_DAYS: '7',
-  ARTIFACT_LINK_TTL_SECONDS: String(7 * 86400),
+  // 90 days: a channel post or an email stays forever, and a reader of a
+  // months-old post should still be able to open its report.
+  ARTIFACT_LINK_TTL_SECONDS: String(90 * 86400),
   HTTP_PORT: '9464',
   MAIL_MAX_ATTACHMENT_BYTES: '10485760',
-  MICROSOFT_LOGIN_URL: 'https://login.microsoftonline.com',
-  TEAMS_SERVICE_URLS: 'https://smba.trafficmanager.net/',
+  MICROSOFT_CLOUD: 'public',
+  // The defaults of the public cloud; MICROSOFT_CLOUD picks another cloud's (teams-clouds.ts).
+  MICROSOFT_LOGIN_URL: TEAMS_CLOUD_SETTINGS.public.loginUrl,
+  TEAMS_SERVICE_URLS: TEAMS_CLOUD_SETTINGS.public.serviceUrlPrefix,
   LOG_LEVEL: 'info',
 } as const;
 
@@ -179,8 +187,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     }
   }
 
+  const cloud = parse<TeamsCloud>('MICROSOFT_CLOUD', value('MICROSOFT_CLOUD')?.toLowerCase()) ?? 'public';
+  const cloudSettings = TEAMS_CLOUD_SETTINGS[cloud];
+
   const teamsServiceUrls: string[] = [];
-  for (const entry of csv(withDefault('TEAMS_SERVICE_URLS'))) {
+  for (const entry of csv(value('TEAMS_SERVICE_URLS') ?? cloudSettings.serviceUrlPrefix)) {
     if (!httpUrl.safeParse(entry).success) {
       problems.push(`TEAMS_SERVICE_URLS entry ${JSON.stringify(entry)}: expected an http(s) URL prefix such as https://smba.trafficmanager.net/`);
     } else {
@@ -237,7 +248,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     artifactsTtlDays: parse<number>('ARTIFACTS_TTL_DAYS', withDefault('ARTIFACTS_TTL_DAYS')) ?? 7,
     publicUrl: publicUrl !== undefined ? new URL(publicUrl) : null,
     artifactLinkSecret,
-    artifactLinkTtlSeconds: parse<number>('ARTIFACT_LINK_TTL_SECONDS', withDefault('ARTIFACT_LINK_TTL_SECONDS')) ?? 7 * 86400,
+    artifactLinkTtlSeconds: parse<number>('ARTIFACT_LINK_TTL_SECONDS', withDefault('ARTIFACT_LINK_TTL_SECONDS')) ?? Number(DEFAULTS.ARTIFACT_LINK_TTL_SECONDS),
     httpPort: parse<number>('HTTP_PORT', withDefault('HTTP_PORT')) ?? 9464,
     smtpUrl: smtp ?? null,
     mailFrom: mailFrom ?? null,
@@ -248,7 +259,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       appPassword,
       tenantId,
       appType,
-      loginUrl: new URL(parse<string>('MICROSOFT_LOGIN_URL', withDefault('MICROSOFT_LOGIN_URL')) ?? DEFAULTS.MICROSOFT_LOGIN_URL),
+      cloud,
+      loginUrl: new URL(parse<string>('MICROSOFT_LOGIN_URL', value('MICROSOFT_LOGIN_URL') ?? cloudSettings.loginUrl) ?? cloudSettings.loginUrl),
     },
     teamsServiceUrls,
     logLevel: parse<string>('LOG_LEVEL', withDefault('LOG_LEVEL')) ?? 'info',

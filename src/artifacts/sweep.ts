@@ -2,11 +2,13 @@
 // left empty are removed. Only the layout courier writes is touched
 // (<queue>/<yyyy-mm-dd>/files), so an ARTIFACTS_DIR shared with anything
 // else never loses a file it did not create. ARTIFACTS_TTL_DAYS=0 keeps
-// files forever.
+// files forever. A file a signed link points to is kept until the link
+// expires (keep.ts).
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '../contracts/queues.js';
 import type { Logger } from '../log.js';
+import { keepPromises, sweepMayDelete } from './keep.js';
 import { dateFolder } from './store.js';
 
 const DAY_MS = 86_400_000;
@@ -45,11 +47,13 @@ export async function sweepArtifacts({ root, ttlDays, now = new Date() }: SweepO
       if (!DATE_FOLDER.test(day)) continue;
       const dayDir = join(queueDir, day);
       let remaining = 0;
-      for (const name of await entries(dayDir)) {
+      const names = await entries(dayDir);
+      const promises = keepPromises(names);
+      for (const name of names) {
         const file = join(dayDir, name);
         try {
           const info = await stat(file);
-          if (info.isFile() && info.mtimeMs < cutoff) {
+          if (info.isFile() && sweepMayDelete(name, info.mtimeMs, cutoff, promises, now.getTime())) {
             await unlink(file);
             result.deletedFiles += 1;
           } else {

@@ -1,6 +1,7 @@
-// `courier teams channels <teamId> --service-url <url>`: the channels of a
+// `courier teams channels <teamId> [--service-url <url>]`: the channels of a
 // team that the bot can post to, one "<id><TAB><name>" line each, so an
-// operator can copy a channel id into a job's `deliver` target.
+// operator can copy a channel id into a job's `deliver` target. Without
+// --service-url it asks Microsoft's fixed endpoint of MICROSOFT_CLOUD.
 import type { Command } from 'commander';
 import { createTeamsSender } from '../delivery/teams.js';
 import { fail, startCommand } from './shared.js';
@@ -11,9 +12,9 @@ export function register(program: Command): void {
     .command('channels')
     .description("lists the team's channels (id and name) that the bot can post to")
     .argument('<teamId>', 'the team id, e.g. 19:…@thread.tacv2 (from "Get link to team" in Teams)')
-    .requiredOption('--service-url <url>', "the Bot Connector service URL of the team's region, e.g. https://smba.trafficmanager.net/emea/")
+    .option('--service-url <url>', "the Bot Connector service URL (default: Microsoft's fixed endpoint of MICROSOFT_CLOUD, e.g. https://smba.trafficmanager.net/teams/)")
     .option('--json', 'print a JSON array of { id, name } instead of lines')
-    .action(async (teamId: string, options: { serviceUrl: string; json?: boolean }) => {
+    .action(async (teamId: string, options: { serviceUrl?: string; json?: boolean }) => {
       const { config, log } = startCommand();
       if (!config.microsoft.appId) {
         fail(new Error('Microsoft Teams is not configured: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (and MICROSOFT_APP_TENANT_ID for a single-tenant bot)'), 2);

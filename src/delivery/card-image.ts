@@ -1,57 +1,51 @@
-// How the story image travels in a Teams card. Three paths, best first:
-//   inline      the image itself as a data: URI, when the whole request stays
-//               under the message budget;
-//   link        a signed, expiring link to the artifact (PUBLIC_URL +
-//               ARTIFACT_LINK_SECRET), which Teams fetches to show it;
-//   downscaled  a smaller JPEG, inline, shrunk until it fits the budget.
-// When Teams still answers 413 (message too large), the sender steps down
-// this ladder; the last step is the card without its image (the "Open in
-// Toucan" button still leads to the story).
+// How the story image travels in a Teams card, by Teams' own rules:
 //
-// The budget. Microsoft's documented bot message limit has moved over the
-// years: ~28 KB including inline images (Teams engineers on
-// OfficeDev/BotBuilder-MicrosoftTeams#172 and MicrosoftDocs/msteams-docs#6659,
-// 2018-2022), then 40 KB and now 100 KB "not including Base64-encoded images"
-// (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages),
-// while the Bot Connector itself refuses request bodies above 262144 bytes
-// (MessageSizeTooBig, microsoft/botframework-sdk#6669). Since how base64
-// images are counted has changed without notice, courier keeps the whole
-// request under the strictest figure, 28 KB, measured as UTF-8 JSON bytes (a
-// data: URI is ASCII, one byte per character), and relies on the 413 ladder
-// if Teams is stricter still.
+// - the message: about 100 KB "not including Base64-encoded images"
+//   (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages);
+// - the whole request: Azure Bot Service refuses a body over 262144 bytes
+//   ("The request content length exceeded limit of 262144 bytes",
+//   MessageSizeTooBig; microsoft/botframework-sdk#6669);
+// - the image: PNG, JPEG or GIF within 1024 × 1024 and 1 MB (image-fit.ts).
 //
-// The ladder is pure; downscaling uses sharp (libvips), the image library of
-// the Node ecosystem.
-import sharp from 'sharp';
-import { signArtifactUrl } from '../server/signing.js';
+// The steps, best first, each tried only when the one before cannot be taken:
+//   inline   the image at full size (within 1024 × 1024) as a data: URI, as
+//            captured, or scaled, or as a JPEG at the best quality that fits;
+//   smaller  a JPEG smaller in pixels that fits the request;
+//   link     a signed link (PUBLIC_URL over https) to the image, itself within
+//            1024 × 1024 and 1 MB, kept as long as the link lives;
+//   none     the card without its image ("Open in Toucan" still leads to the story).
+// A 413 from Teams (stricter than documented) moves on to a smaller image at
+// half the refused size, then down the rest of the list. Every choice comes
+// with its reason, for the job's log.
+//
+// The ladder is pure; the pixels are image-fit.ts's.
+import type { ArtifactLinks } from '../artifacts/links.js';
+import { fitFullSize, shrinkToFit, type FittedImage } from './image-fit.js';
 import type { ImagePart } from './messages.js';
 
-/** Bytes the whole POST /v3/conversations body may take with an inline image. */
-export const TEAMS_MESSAGE_BUDGET_BYTES = 28 * 1024;
+/** The message without base64 images (Teams' documented ~100 KB). */
+export const TEAMS_MESSAGE_MAX_BYTES = 100 * 1024;
+/** The whole POST body, base64 images included (Azure Bot Service's 262144 bytes). */
+export const TEAMS_REQUEST_MAX_BYTES = 256 * 1024;
+/** Below this many image bytes a chart is not worth sending inline. */
+const MIN_INLINE_IMAGE_BYTES = 4 * 1024;
 
-/** Teams shows card images up to 1024 px wide; a wider inline image only costs bytes. */
-export const MAX_INLINE_WIDTH = 1024;
+export type ImagePath = 'inline' | 'smaller' | 'link' | 'none';
 
-/** Below this width a chart's labels are unreadable: better no image than a smudge. */
-export const MIN_DOWNSCALED_WIDTH = 320;
+export type ImageStep = { path: 'inline'; maxBytes: number } | { path: 'smaller'; maxBytes: number; after413?: number } | { path: 'link' } | { path: 'none' };
 
-export type ImagePath = 'inline' | 'link' | 'downscaled' | 'none';
-
-export type ImageStep =
-  | { path: 'inline' }
-  | { path: 'link'; url: string }
-  | { path: 'downscaled'; maxChars: number }
-  | { path: 'none' };
-
-/** What the card finally carried, for logs and the demo's figures. */
+/** What the card finally carried, for logs, tests and the demo's figures. */
 export interface ImageChoice {
   path: ImagePath;
   /** The card's Image.url (data: URI or link); null for 'none'. */
   url: string | null;
-  /** Encoded image bytes inside the card (0 for a link or none). */
-  inlineBytes: number;
+  mime: FittedImage['mime'] | null;
+  /** Bytes of the image file sent inline or linked (0 for none). */
+  imageBytes: number;
   width: number | null;
   height: number | null;
+  /** Why this step, in words. */
+  reason: string;
 }
 
 export function toDataUri(mime: string, data: Buffer): string {
@@ -63,110 +57,103 @@ export function dataUriLength(mime: string, bytes: number): number {
   return `data:${mime};base64,`.length + Math.ceil(bytes / 3) * 4;
 }
 
-export interface LinkSettings {
-  publicUrl: URL | null;
-  secret: string | null;
-  ttlSeconds: number;
+/** Image bytes whose data: URI fits in `chars` characters (JSON keeps base64 as it is: one byte per character). */
+export function imageBytesWithin(chars: number): number {
+  return Math.max(0, Math.floor((chars - 'data:image/jpeg;base64,'.length) / 4) * 3);
+}
+
+export function kb(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KB`;
 }
 
 /**
- * A signed link to the image artifact, or null when links are not possible:
- * no PUBLIC_URL/secret, no artifact path, or PUBLIC_URL is not https (Teams
- * does not load card images over plain http, so such a link would show a broken image).
+ * The steps for a request whose body without the image takes
+ * `requestWithoutImage` bytes. The image may take what is left of the request
+ * limit (and at most 1 MB).
  */
-export function signedImageLink(settings: LinkSettings, artifactPath: string | null, now: Date): string | null {
-  if (!settings.publicUrl || !settings.secret || !artifactPath) return null;
-  if (settings.publicUrl.protocol !== 'https:') return null;
-  const expires = Math.floor(now.getTime() / 1000) + settings.ttlSeconds;
-  return signArtifactUrl(settings.publicUrl, settings.secret, artifactPath, expires);
-}
-
-export interface LadderInput {
-  /** Length of the image's own data: URI. */
-  dataUriChars: number;
-  /** Characters left for the image URL in the budget (budget − the request without image). */
-  room: number;
-  /** A signed link, when one is possible. */
-  link: string | null;
-}
-
-/**
- * The image steps to try in order. Inline only when it fits the room; then
- * the link; then a downscaled JPEG sized to the room, then to half of it (a
- * 413 means Teams is stricter than our budget); then no image. After an
- * inline image that fitted but was refused, only the half-size JPEG is worth
- * trying.
- */
-export function imageLadder(input: LadderInput): ImageStep[] {
-  const inlineFits = input.dataUriChars <= input.room;
+export function imageLadder(requestWithoutImage: number, linkPossible: boolean): ImageStep[] {
+  const maxBytes = imageBytesWithin(TEAMS_REQUEST_MAX_BYTES - requestWithoutImage);
   const steps: ImageStep[] = [];
-  if (inlineFits) steps.push({ path: 'inline' });
-  if (input.link) steps.push({ path: 'link', url: input.link });
-  const room = Math.min(input.room, input.dataUriChars);
-  if (!inlineFits && room > 0) steps.push({ path: 'downscaled', maxChars: room });
-  if (room > 1) steps.push({ path: 'downscaled', maxChars: Math.floor(room / 2) });
+  if (maxBytes >= MIN_INLINE_IMAGE_BYTES) steps.push({ path: 'inline', maxBytes }, { path: 'smaller', maxBytes });
+  if (linkPossible) steps.push({ path: 'link' });
   steps.push({ path: 'none' });
   return steps;
 }
 
-/** The first step of a ladder that this image can take, for reports and figures. */
-export function firstPath(steps: ImageStep[]): ImagePath {
-  return steps[0]?.path ?? 'none';
+/**
+ * The steps left after Teams answered 413 to `refused`: after the full-size
+ * image, one smaller image of at most half its bytes (when that is still
+ * worth sending); then the link and no image.
+ */
+export function afterRefusal(refused: ImageStep, refusedImageBytes: number, rest: ImageStep[]): ImageStep[] {
+  const later = rest.filter((step) => step.path === 'link' || step.path === 'none');
+  const half = Math.floor(refusedImageBytes / 2);
+  if (refused.path === 'inline' && half >= MIN_INLINE_IMAGE_BYTES) {
+    return [{ path: 'smaller', maxBytes: half, after413: refusedImageBytes }, ...later];
+  }
+  return later;
+}
+
+export interface StepContext {
+  image: ImagePart;
+  /** Signed links, when PUBLIC_URL and ARTIFACT_LINK_SECRET are set. */
+  links: ArtifactLinks | null;
+}
+
+function describeSize(image: ImagePart, fitted: FittedImage): string {
+  const what = fitted.mime === 'image/png' ? 'PNG' : `JPEG (quality ${fitted.quality ?? '?'})`;
+  return `${what} ${fitted.width}×${fitted.height}, ${kb(fitted.data.length)}, from a ${image.width}×${image.height} capture of ${kb(image.data.length)}`;
+}
+
+function inlineChoice(path: 'inline' | 'smaller', fitted: FittedImage, reason: string): ImageChoice {
+  return { path, url: toDataUri(fitted.mime, fitted.data), mime: fitted.mime, imageBytes: fitted.data.length, width: fitted.width, height: fitted.height, reason };
+}
+
+/** Why the full-size image is not sent inline (for the reason of a later step). */
+function fullSizeProblem(image: ImagePart, maxBytes: number): string {
+  return `at full size it does not fit the ${kb(maxBytes)} the card's text leaves of Teams' ${kb(TEAMS_REQUEST_MAX_BYTES)} request limit (capture ${image.width}×${image.height}, ${kb(image.data.length)})`;
 }
 
 /**
- * Turns a step into the card's image. Null when the step cannot be taken
- * (a downscaled JPEG that cannot fit even at MIN_DOWNSCALED_WIDTH).
+ * Turns a step into the card's image; null with a reason when the step
+ * cannot be taken (the next one is tried).
  */
-export async function materializeStep(step: ImageStep, image: ImagePart): Promise<ImageChoice | null> {
+export async function takeStep(step: ImageStep, ctx: StepContext): Promise<ImageChoice | { skipped: string }> {
+  const { image } = ctx;
   switch (step.path) {
-    case 'inline':
-      return { path: 'inline', url: toDataUri(image.mime, image.data), inlineBytes: image.data.length, width: image.width, height: image.height };
-    case 'link':
-      return { path: 'link', url: step.url, inlineBytes: 0, width: image.width, height: image.height };
-    case 'downscaled': {
-      const jpeg = await downscaleToFit(image, step.maxChars);
-      if (!jpeg) return null;
-      return { path: 'downscaled', url: toDataUri('image/jpeg', jpeg.data), inlineBytes: jpeg.data.length, width: jpeg.width, height: jpeg.height };
+    case 'inline': {
+      const fitted = await fitFullSize(image, step.maxBytes);
+      if (!fitted) return { skipped: `inline: ${fullSizeProblem(image, step.maxBytes)}` };
+      const how = fitted.unchanged
+        ? 'as captured'
+        : fitted.width !== image.width || fitted.height !== image.height
+          ? `scaled into Teams' 1024 × 1024 limit`
+          : `re-encoded to fit the request`;
+      return inlineChoice('inline', fitted, `inline ${how}: ${describeSize(image, fitted)}`);
+    }
+    case 'smaller': {
+      const fitted = await shrinkToFit(image, step.maxBytes);
+      const why = step.after413 !== undefined ? `Teams refused the ${kb(step.after413)} image (HTTP 413)` : fullSizeProblem(image, step.maxBytes);
+      if (!fitted) return { skipped: `smaller: ${why}, and no readable size fits ${kb(step.maxBytes)}` };
+      return inlineChoice('smaller', fitted, `a smaller image, as ${why}: ${describeSize(image, fitted)}`);
+    }
+    case 'link': {
+      const { links } = ctx;
+      if (!links || !links.https || !image.artifactPath) return { skipped: 'link: no https PUBLIC_URL or no stored artifact' };
+      // The linked file obeys the same 1024 × 1024 and 1 MB: a resized copy beside the artifact when needed.
+      const fitted = (await fitFullSize(image, Number.POSITIVE_INFINITY)) ?? (await shrinkToFit(image, Number.POSITIVE_INFINITY));
+      if (!fitted) return { skipped: 'link: the image cannot be brought within 1024 × 1024 and 1 MB' };
+      let path = image.artifactPath;
+      let url: string;
+      try {
+        if (!fitted.unchanged) path = await links.saveBeside(image.artifactPath, 'teams', fitted.mime === 'image/png' ? 'png' : 'jpg', fitted.data);
+        ({ url } = await links.link(path));
+      } catch (err) {
+        return { skipped: `link: cannot keep the linked image in the artifacts directory (${err instanceof Error ? err.message : String(err)})` };
+      }
+      return { path: 'link', url, mime: fitted.mime, imageBytes: fitted.data.length, width: fitted.width, height: fitted.height, reason: `a signed link (valid ${Math.round(links.ttlSeconds / 86400)} days) to ${path}: ${describeSize(image, fitted)}` };
     }
     case 'none':
-      return { path: 'none', url: null, inlineBytes: 0, width: null, height: null };
+      return { path: 'none', url: null, mime: null, imageBytes: 0, width: null, height: null, reason: 'no image: no inline size fits and no https signed link is possible' };
   }
-}
-
-export interface Downscaled {
-  data: Buffer;
-  width: number;
-  height: number;
-  quality: number;
-}
-
-/** JPEG qualities tried at each width: text in charts smears first, so quality drops before the width does. */
-const QUALITIES = [80, 65, 50];
-
-/**
- * A JPEG of the image whose data: URI is at most `maxChars` long: at most
- * MAX_INLINE_WIDTH wide, transparent areas on white, shrinking the width by
- * the square root of the overshoot (JPEG size follows the pixel count) until
- * it fits. Null when it cannot fit at MIN_DOWNSCALED_WIDTH.
- */
-export async function downscaleToFit(image: ImagePart, maxChars: number): Promise<Downscaled | null> {
-  const maxBytes = Math.floor((maxChars - 'data:image/jpeg;base64,'.length) / 4) * 3;
-  if (maxBytes <= 0) return null;
-  let width = Math.min(image.width, MAX_INLINE_WIDTH);
-  for (let round = 0; round < 8 && width >= MIN_DOWNSCALED_WIDTH; round++) {
-    let smallest = Infinity;
-    for (const quality of QUALITIES) {
-      const { data, info } = await sharp(image.data)
-        .flatten({ background: '#ffffff' })
-        .resize({ width, withoutEnlargement: true })
-        .jpeg({ quality, mozjpeg: true })
-        .toBuffer({ resolveWithObject: true });
-      if (data.length <= maxBytes) return { data, width: info.width, height: info.height, quality };
-      smallest = Math.min(smallest, data.length);
-    }
-    const next = Math.floor(width * Math.sqrt(maxBytes / smallest) * 0.95);
-    width = next >= width ? width - 1 : next;
-  }
-  return null;
 }

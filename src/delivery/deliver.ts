@@ -295,7 +295,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
 
     let id: string;
     try {
-      ({ id } = await sender.post(target, message));
+      ({ id } = await sender.post(target, message, request.context));
     } catch (err) {
       return failed(reasonOf(err), err);
     }

@@ -14,12 +14,12 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { redactUrlCredentials, type Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { signArtifactUrl } from '../server/signing.js';
+import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Message } from './messages.js';
 import { emailView, loadEmailTemplates, type EmailTemplates, type PartDelivery } from './templates.js';
 import type { EmailRecipients, EmailSender, EmailSendOptions, EmailSendResult } from './types.js';
 
-export type EmailConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailMaxAttachmentBytes' | 'publicUrl' | 'artifactLinkSecret' | 'artifactLinkTtlSeconds'>;
+export type EmailConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailMaxAttachmentBytes' | 'artifactsDir' | 'publicUrl' | 'artifactLinkSecret' | 'artifactLinkTtlSeconds'>;
 
 /** Content-ID of the story image inside the HTML part. */
 export const IMAGE_CID = 'story-image@courier';
@@ -214,24 +214,33 @@ export interface EmailSenderDeps {
   config: EmailConfig;
   log: Logger;
   templates?: EmailTemplates;
+  /** Signed links that keep their file (default: from the config; null when PUBLIC_URL is not set). */
+  links?: ArtifactLinks | null;
   /** The clock for link expiry (tests move it). */
   now?: () => Date;
 }
 
-export function createEmailSender({ config, log, templates = loadEmailTemplates(), now = () => new Date() }: EmailSenderDeps): EmailSender {
+export function createEmailSender({ config, log, templates = loadEmailTemplates(), now = () => new Date(), ...deps }: EmailSenderDeps): EmailSender {
   const { smtpUrl, mailFrom } = config;
   if (!smtpUrl || !mailFrom) throw new Error('createEmailSender needs SMTP_URL and MAIL_FROM');
   const transport = nodemailer.createTransport(smtpTransportOptions(smtpUrl));
   const server = redactUrlCredentials(smtpUrl);
-  const { publicUrl, artifactLinkSecret, artifactLinkTtlSeconds } = config;
-  const signLink =
-    publicUrl && artifactLinkSecret
-      ? (path: string) => signArtifactUrl(publicUrl, artifactLinkSecret, path, Math.floor(now().getTime() / 1000) + artifactLinkTtlSeconds)
-      : null;
+  const { artifactLinkTtlSeconds } = config;
+  const links = deps.links !== undefined ? deps.links : createArtifactLinks({ config, now });
 
   return {
     async send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult> {
+      // Links are signed while planning; their files are then promised to the sweep for as long as the links live.
+      const linked: { path: string; until: number }[] = [];
+      const signLink = links
+        ? (path: string): string => {
+            const { url, expires } = links.sign(path);
+            linked.push({ path, until: expires });
+            return url;
+          }
+        : null;
       const plan = planParts(message, config.mailMaxAttachmentBytes, signLink);
+      if (links) await Promise.all(linked.map(({ path, until }) => links.keep(path, until)));
       for (const { part, encodedBytes } of plan.oversizedWithoutLink) {
         log.warn(
           { channel: 'email', part, encodedBytes, limit: config.mailMaxAttachmentBytes },
@@ -307,9 +316,9 @@ function rejectedOf(errors: unknown): EmailSendResult['rejected'] {
 }
 
 /** The real EmailSender from the configuration, or null when email is off (no SMTP_URL). */
-export function createEmailSenderFromConfig(config: EmailConfig, log: Logger): EmailSender | null {
+export function createEmailSenderFromConfig(config: EmailConfig, log: Logger, links?: ArtifactLinks | null): EmailSender | null {
   if (!config.smtpUrl) return null;
-  return createEmailSender({ config, log });
+  return createEmailSender({ config, log, links });
 }
 
 export interface SmtpCheck {

@@ -3,13 +3,25 @@
 // see DeliveryService.
 import type { Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
+import type { Logger } from '../log.js';
 import type { Message, MessageInput } from './messages.js';
+
+/** What the job around a delivery lends it: its deadline, its abort signal and its log. */
+export interface DeliveryContext {
+  /** The job attempt's deadline (ms since the epoch): retries within the delivery stop before it. */
+  deadlineMs?: number;
+  /** Aborts at JOB_TIMEOUT_MS (or shutdown): waits end at once. */
+  signal?: AbortSignal;
+  /** The job's log (queue, job id, attempt): where a channel says what it did and why. */
+  log?: Logger;
+}
 
 export interface DeliveryRequest {
   /** The BullMQ job id: with the target and recipient, the key of a receipt. */
   jobId: string;
   targets: Target[];
   input: MessageInput;
+  context?: DeliveryContext;
 }
 
 export interface DeliveryService {
@@ -68,9 +80,14 @@ export interface TeamsChannelInfo {
 }
 
 export interface TeamsSender {
-  /** Starts a new thread in the target channel with the message as an Adaptive Card; returns the activity id. */
-  post(target: TeamsTarget, message: Message): Promise<{ id: string }>;
-  listChannels(teamId: string, serviceUrl: string, tenantId?: string): Promise<TeamsChannelInfo[]>;
+  /**
+   * Starts a new thread in the target channel with the message as an
+   * Adaptive Card; returns the activity id. Transient answers are retried
+   * within the call, until the context's deadline.
+   */
+  post(target: TeamsTarget, message: Message, context?: DeliveryContext): Promise<{ id: string }>;
+  /** The team's channels; the service URL defaults to the cloud's fixed endpoint (MICROSOFT_CLOUD). */
+  listChannels(teamId: string, serviceUrl?: string): Promise<TeamsChannelInfo[]>;
   /** Exchanges the app id and password for a token (doctor). */
   checkToken(): Promise<void>;
 }

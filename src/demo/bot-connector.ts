@@ -11,123 +11,56 @@
 // opaque bearer tokens that expire.
 // Connector (under any service URL path, e.g. <url>/emea/): POST
 // v3/conversations and GET v3/teams/<teamId>/conversations, both refusing a
-// request without a token this server issued (401). It records every post,
-// can be told to fail the next requests (429 with Retry-After, 503, 403...)
-// or to refuse bodies above a size (413 MessageSizeTooBig, as Teams does),
-// and, given a directory, writes each posted card (and its inline image).
+// request without a token this server issued (401). It is no more lenient
+// than Teams (teams-rules.ts): it refuses bodies over 256 KB and messages over
+// 100 KB without their images (413 MessageSizeTooBig), card images over
+// 1024 × 1024 or 1 MB or linked over plain http (400), more new threads per
+// channel than Teams' per-thread rate (429 with Retry-After), and posts to a
+// team the bot was removed from (403 BotNotInConversationRoster). It records
+// every post, can be told to fail the next requests (429 with the retry time
+// in the header or the body, 412, 502, 503, 504, 403...), even after creating
+// the post (as a 502/504 from Teams may), and, given a directory, writes each
+// posted card (and its inline image).
 //
 // It listens with the committed loopback certificate (demo/tls/): a client
 // trusts it only when NODE_EXTRA_CA_CERTS points at demo/tls/ca.crt.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromRoot } from '../paths.js';
+import { findDataUri, json, readBody, TEAMS_ERROR_CODES } from './bot-connector-http.js';
+import { checkPostBody, TEAMS_LIMITS, ThreadRate, type Refusal } from './teams-rules.js';
+import type {
+  BotApp,
+  BotConnectorOptions,
+  ChannelEntry,
+  ConnectorRequest,
+  ConversationParams,
+  FailOptions,
+  ForcedFailure,
+  IssuedToken,
+  PostedConversation,
+  TokenRequest,
+} from './bot-connector-types.js';
 
-/** The CA that signed the stand-in's certificate: give it to Node as NODE_EXTRA_CA_CERTS (read at process start only). */
-export const LOOPBACK_CA_PATH = fromRoot('demo', 'tls', 'ca.crt');
+export type { BotApp, BotConnectorOptions, ChannelEntry, ConnectorRequest, ConversationParams, FailOptions, PostedActivity, PostedConversation, TokenRequest } from './bot-connector-types.js';
 
-/** The scope botbuilder asks for when it talks to the Bot Connector. */
+export { extraCaCertsWithLoopbackCa, findDataUri, LOOPBACK_CA_PATH } from './bot-connector-http.js';
+
+/** The scope botbuilder asks for when it talks to the Bot Connector (public cloud). */
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
+/** The scope of the US Government clouds (GCC High, DoD). */
+export const BOT_FRAMEWORK_GOV_SCOPE = 'https://api.botframework.us/.default';
 
-/** The tenant a multi-tenant bot's token comes from. */
+/** The tenant a multi-tenant bot's token comes from (public cloud). */
 export const MULTI_TENANT_AUTHORITY = 'botframework.com';
+/** The tenant a multi-tenant bot's token comes from in the US Government clouds. */
+export const GOV_MULTI_TENANT_AUTHORITY = 'MicrosoftServices.onmicrosoft.us';
 
-export interface BotApp {
-  appId: string;
-  password: string;
-  /** The directory the app is registered in: tokens are issued at /<tenantId>/ (single-tenant), and at /botframework.com/ when multiTenant. */
-  tenantId?: string;
-  multiTenant?: boolean;
-}
-
-export interface ChannelEntry {
-  id: string;
-  /** The General channel has no name in Teams' answer (null). */
-  name: string | null;
-}
-
-export interface BotConnectorOptions {
-  /** The bots this identity provider knows (app id + password). */
-  apps: BotApp[];
-  /** Teams the bot is installed in, with their channels. */
-  teams?: Record<string, ChannelEntry[]>;
-  host?: string;
-  port?: number;
-  /** Lifetime of issued tokens (Entra ID issues ~3599 s). */
-  tokenLifetimeSeconds?: number;
-  /** When set, each posted card is written there as teams-<n>.card.json (and its inline image as teams-<n>.image.png/.jpg). */
-  dir?: string;
-  /** Bodies of POST v3/conversations above this many bytes get 413 MessageSizeTooBig. */
-  maxPostBytes?: number;
-}
-
-export interface TokenRequest {
-  tenant: string;
-  clientId: string;
-  scope: string;
-  grantType: string;
-  /** The HTTP status the token endpoint answered. */
-  status: number;
-  at: Date;
-}
-
-export interface ConnectorRequest {
-  method: string;
-  path: string;
-  status: number;
-  bytes: number;
-}
-
-export interface PostedConversation {
-  /** The conversation parameters as posted (isGroup, channelData, tenantId, activity). */
-  params: ConversationParams;
-  activity: PostedActivity;
-  /** Parsed Adaptive Card content of the first attachment, if any. */
-  card: unknown;
-  conversationId: string;
-  activityId: string;
-  /** The service URL path prefix the post arrived under (e.g. "/emea/"). */
-  servicePath: string;
-  bytes: number;
-  /** Files written for this post (card JSON, decoded image). */
-  files: string[];
-  /** The app id the bearer token was issued to. */
-  appId: string;
-}
-
-export interface PostedActivity {
-  type?: string;
-  summary?: string;
-  attachments?: { contentType?: string; content?: unknown }[];
-  [key: string]: unknown;
-}
-
-export interface ConversationParams {
-  isGroup?: boolean;
-  tenantId?: string;
-  channelData?: { channel?: { id?: string }; tenant?: { id?: string }; [key: string]: unknown };
-  activity?: PostedActivity;
-  [key: string]: unknown;
-}
-
-interface IssuedToken {
-  appId: string;
-  expiresAt: number;
-}
-
-interface ForcedFailure {
-  status: number;
-  retryAfterSeconds: number | null;
-  remaining: number;
-  on: 'post' | 'list' | 'any';
-}
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export class BotConnectorStandIn {
   readonly tokenRequests: TokenRequest[] = [];
@@ -145,7 +78,10 @@ export class BotConnectorStandIn {
   private readonly teams: Map<string, ChannelEntry[]>;
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly failures: ForcedFailure[] = [];
+  private readonly uninstalled = new Set<string>();
   private readonly options: BotConnectorOptions;
+  /** Teams' per-thread rate, per bot and channel (null when off). */
+  readonly rate: ThreadRate | null;
   private server: Server | null = null;
   /** Numbers posts and files; taken before any await so concurrent posts never share one. */
   private sequence = 0;
@@ -158,6 +94,7 @@ export class BotConnectorStandIn {
     this.apps.push(...options.apps);
     this.teams = new Map(Object.entries(options.teams ?? {}));
     this.maxPostBytes = options.maxPostBytes ?? null;
+    this.rate = options.rateLimit === false ? null : new ThreadRate((options.limits ?? TEAMS_LIMITS).threadWindows);
   }
 
   static async start(options: BotConnectorOptions): Promise<BotConnectorStandIn> {
@@ -181,9 +118,28 @@ export class BotConnectorStandIn {
     return `${this.url}/`;
   }
 
-  /** The next `times` matching connector requests answer `status` (with Retry-After when given) instead of being served. */
-  failNext(status: number, options: { times?: number; retryAfterSeconds?: number | null; on?: 'post' | 'list' | 'any' } = {}): void {
-    this.failures.push({ status, retryAfterSeconds: options.retryAfterSeconds ?? null, remaining: options.times ?? 1, on: options.on ?? 'post' });
+  /** The next `times` matching connector requests answer `status` (with a retry time when given) instead of being served. */
+  failNext(status: number, options: FailOptions = {}): void {
+    this.failures.push({
+      status,
+      remaining: options.times ?? 1,
+      retryAfterSeconds: options.retryAfterSeconds ?? null,
+      retryAfterIn: options.retryAfterIn ?? 'header',
+      on: options.on ?? 'post',
+      afterPosting: options.afterPosting ?? false,
+    });
+  }
+
+  /** Removes the bot from a team (or a channel id): posts there and its channel list get 403 BotNotInConversationRoster. */
+  removeBotFrom(teamOrChannelId: string): void {
+    this.uninstalled.add(teamOrChannelId);
+  }
+
+  /** Whether the bot is in the team of this channel: true unless it was removed from it (or from that channel's team). */
+  private isInstalledFor(channelId: string): boolean {
+    if (this.uninstalled.has(channelId)) return false;
+    for (const [teamId, channels] of this.teams) if (this.uninstalled.has(teamId) && channels.some((c) => c.id === channelId)) return false;
+    return true;
   }
 
   /** Registers another bot with the identity provider. */
@@ -249,7 +205,7 @@ export class BotConnectorStandIn {
       return this.token(req, res, decodeURIComponent(m[1]!));
     }
     if (req.method === 'POST' && (m = /^(\/(?:[^/]+\/)*)v3\/conversations$/.exec(path))) {
-      return this.connector(req, res, 'post', (body, appId) => this.createConversation(res, body, appId, m![1]!));
+      return this.connector(req, res, 'post', (body, appId, failAfter) => this.createConversation(res, body, appId, m![1]!, failAfter));
     }
     if (req.method === 'GET' && (m = /^\/(?:[^/]+\/)*v3\/teams\/([^/]+)\/conversations$/.exec(path))) {
       const teamId = decodeURIComponent(m[1]!);
@@ -286,14 +242,19 @@ export class BotConnectorStandIn {
     };
     if (record.grantType !== 'client_credentials') return refuse(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
     const app = this.apps.find((a) => a.appId === clientId);
-    const inTenant = app !== undefined && (tenant === app.tenantId || (app.multiTenant === true && tenant === MULTI_TENANT_AUTHORITY));
+    const botDirectory = app?.government ? GOV_MULTI_TENANT_AUTHORITY : MULTI_TENANT_AUTHORITY;
+    // Directory names are case-insensitive (MSAL lowercases them).
+    const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
+    const inTenant = app !== undefined && (same(app.tenantId, tenant) || (app.multiTenant === true && same(botDirectory, tenant)));
     if (!app || !inTenant) {
       return refuse(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenant}'.`);
     }
     if (form.get('client_secret') !== app.password) {
       return refuse(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
     }
-    if (record.scope !== BOT_FRAMEWORK_SCOPE) return refuse(400, 'invalid_scope', `AADSTS70011: The provided value for the input parameter 'scope' is not valid: ${record.scope}`);
+    if (record.scope !== (app.government ? BOT_FRAMEWORK_GOV_SCOPE : BOT_FRAMEWORK_SCOPE)) {
+      return refuse(400, 'invalid_scope', `AADSTS70011: The provided value for the input parameter 'scope' is not valid: ${record.scope}`);
+    }
     const lifetime = this.options.tokenLifetimeSeconds ?? 3599;
     const accessToken = `stand-in.${randomBytes(24).toString('base64url')}`;
     this.tokens.set(accessToken, { appId: app.appId, expiresAt: Date.now() + lifetime * 1000 });
@@ -302,7 +263,12 @@ export class BotConnectorStandIn {
   }
 
   /** Checks the bearer token and the forced failures, then serves. */
-  private async connector(req: IncomingMessage, res: ServerResponse, kind: 'post' | 'list', serve: (body: Buffer, appId: string) => Promise<void> | void): Promise<void> {
+  private async connector(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: 'post' | 'list',
+    serve: (body: Buffer, appId: string, failAfter: ForcedFailure | undefined) => Promise<void> | void,
+  ): Promise<void> {
     const body = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
     const entry: ConnectorRequest = { method: req.method ?? '', path: new URL(req.url ?? '/', this.url).pathname, status: 0, bytes: body.length };
     this.connectorRequests.push(entry);
@@ -316,47 +282,56 @@ export class BotConnectorStandIn {
       return answer(401, { message: 'Authorization has been denied for this request.' });
     }
     const failure = this.failures.find((f) => f.remaining > 0 && (f.on === 'any' || f.on === kind));
-    if (failure) {
-      failure.remaining -= 1;
-      const headers: Record<string, string> = failure.retryAfterSeconds !== null ? { 'retry-after': String(failure.retryAfterSeconds) } : {};
-      return answer(failure.status, { error: { code: ERROR_CODES[failure.status] ?? 'Error', message: `stand-in told to answer ${failure.status}` } }, headers);
+    if (failure) failure.remaining -= 1;
+    if (failure && !(failure.afterPosting && kind === 'post')) {
+      const refusal = forcedRefusal(failure);
+      return answer(refusal.status, { error: { code: refusal.code, message: refusal.message } }, refusal.headers);
     }
     if (kind === 'post' && this.beforePost) await this.beforePost();
     if (kind === 'post' && this.maxPostBytes !== null && body.length > this.maxPostBytes) {
       return answer(413, { error: { code: 'MessageSizeTooBig', message: `The request content length exceeded limit of ${this.maxPostBytes} bytes.` } });
     }
-    await serve(body, issued.appId);
+    await serve(body, issued.appId, failure);
     entry.status = res.statusCode;
   }
 
-  private async createConversation(res: ServerResponse, body: Buffer, appId: string, servicePath: string): Promise<void> {
+  private async createConversation(res: ServerResponse, body: Buffer, appId: string, servicePath: string, failAfter: ForcedFailure | undefined): Promise<void> {
+    const refuse = (refusal: Refusal): void => json(res, refusal.status, { error: { code: refusal.code, message: refusal.message } }, refusal.headers);
     let params: ConversationParams;
     try {
       params = JSON.parse(body.toString('utf8')) as ConversationParams;
     } catch {
-      return json(res, 400, { error: { code: 'BadSyntax', message: 'Request body is not JSON' } });
+      return refuse({ status: 400, code: 'BadSyntax', message: 'Request body is not JSON' });
     }
     const channelId = params.channelData?.channel?.id;
     const activity = params.activity;
     if (params.isGroup !== true || !channelId || !activity) {
-      return json(res, 400, { error: { code: 'BadArgument', message: 'Incorrect conversation creation parameters' } });
+      return refuse({ status: 400, code: 'BadArgument', message: 'Incorrect conversation creation parameters' });
     }
+    const content = activity.attachments?.[0]?.content ?? null;
+    const limits = this.options.limits ?? TEAMS_LIMITS;
+    const tooMuch = checkPostBody(body, content, limits);
+    if (tooMuch) return refuse(tooMuch);
+    if (!this.isInstalledFor(channelId)) return refuse(NOT_IN_ROSTER);
+    const throttled = this.rate?.take(appId, channelId, Date.now());
+    if (throttled) return refuse(throttled);
     const sequence = ++this.sequence;
     this.lastActivityId = Math.max(Date.now(), this.lastActivityId + 1);
     const activityId = String(this.lastActivityId);
     const conversationId = `${channelId};messageid=${activityId}`;
-    const content = activity.attachments?.[0]?.content ?? null;
     const posted: PostedConversation = { params, activity, card: content, conversationId, activityId, servicePath, bytes: body.length, files: [], appId };
     this.posts.push(posted);
     if (this.options.dir) posted.files = await this.writeFiles(this.options.dir, sequence, content);
+    // The post exists, but the answer is lost on the way (a 502/504 from Teams' gateway).
+    if (failAfter) return refuse(forcedRefusal(failAfter));
     json(res, 201, { id: conversationId, activityId });
   }
 
   private listChannels(res: ServerResponse, teamId: string): void {
     const channels = this.teams.get(teamId);
-    if (!channels) {
+    if (!channels || this.uninstalled.has(teamId)) {
       // What Teams answers when the bot is not installed in that team.
-      return json(res, 403, { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
+      return json(res, NOT_IN_ROSTER.status, { error: { code: NOT_IN_ROSTER.code, message: NOT_IN_ROSTER.message } });
     }
     json(res, 200, { conversations: channels.map((c) => ({ id: c.id, name: c.name })) });
   }
@@ -378,62 +353,14 @@ export class BotConnectorStandIn {
   }
 }
 
-const ERROR_CODES: Record<number, string> = {
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  413: 'MessageSizeTooBig',
-  429: 'TooManyRequests',
-  500: 'InternalServerError',
-  502: 'BadGateway',
-  503: 'ServiceUnavailable',
-};
+/** What Teams answers when the bot is not installed in the team. */
+const NOT_IN_ROSTER: Refusal = { status: 403, code: 'BotNotInConversationRoster', message: "The bot isn't part of the conversation roster." };
 
-function json(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`body above ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** The first data: URI image anywhere in a card (Image.url), decoded. */
-export function findDataUri(card: unknown): { mime: string; data: Buffer } | null {
-  if (typeof card === 'string') {
-    const m = /^data:(image\/(?:png|jpeg));base64,([A-Za-z0-9+/=]+)$/.exec(card);
-    return m ? { mime: m[1]!, data: Buffer.from(m[2]!, 'base64') } : null;
-  }
-  if (Array.isArray(card)) {
-    for (const item of card) {
-      const found = findDataUri(item);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (card !== null && typeof card === 'object') {
-    for (const value of Object.values(card)) {
-      const found = findDataUri(value);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-/**
- * A value for NODE_EXTRA_CA_CERTS that trusts the loopback CA: its path, or,
- * when another bundle is already set, a temporary file with both (Node takes
- * a single file).
- */
-export function extraCaCertsWithLoopbackCa(current: string | undefined): string {
-  if (!current || current === LOOPBACK_CA_PATH) return LOOPBACK_CA_PATH;
-  const bundle = join(mkdtempSync(join(tmpdir(), 'courier-ca-')), 'ca-bundle.crt');
-  writeFileSync(bundle, `${readFileSync(current, 'utf8').trimEnd()}\n${readFileSync(LOOPBACK_CA_PATH, 'utf8')}`);
-  return bundle;
+/** The answer of a failure set with failNext(), with its retry time where it was asked for. */
+function forcedRefusal(failure: ForcedFailure): Refusal {
+  const code = TEAMS_ERROR_CODES[failure.status] ?? 'Error';
+  const seconds = failure.retryAfterSeconds;
+  if (seconds === null) return { status: failure.status, code, message: `stand-in told to answer ${failure.status}` };
+  if (failure.retryAfterIn === 'body') return { status: failure.status, code, message: `Too many requests. Retry after ${seconds} seconds.` };
+  return { status: failure.status, code, message: `stand-in told to answer ${failure.status}`, headers: { 'retry-after': String(seconds) } };
 }

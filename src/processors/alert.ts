@@ -18,7 +18,7 @@ import type { ImagePart, MessageInput } from '../delivery/messages.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { humanLink, resolveBackendUrl, resolveStoryUrl } from '../urls.js';
 import { runPhase } from '../phases.js';
-import type { ProcessorDeps, ProcessorJob } from './types.js';
+import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
 
 const STORY_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 1 };
 /** How long an evaluation waits for another evaluation of the same alert to finish. */
@@ -152,7 +152,8 @@ class AlertRun {
     try {
       if (targets.length > 0) {
         const input = await this.messageFor(notification);
-        const { value, ms } = await runPhase('deliver', () => this.deps.delivery.deliver({ jobId: notification.id, targets, input }), { observe: this.deps.observePhase });
+        const context = deliveryContext(this.job, this.deps);
+        const { value, ms } = await runPhase('deliver', () => this.deps.delivery.deliver({ jobId: notification.id, targets, input, context }), { observe: this.deps.observePhase });
         this.deliveries.push(...value);
         this.timings.deliverMs = (this.timings.deliverMs ?? 0) + ms;
         if (notification.audience === 'deliver') this.notified = true;

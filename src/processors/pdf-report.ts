@@ -13,9 +13,8 @@ import { CourierError, isCourierError } from '../errors.js';
 import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
 import type { AssembledReport } from '../report/types.js';
-import { signArtifactUrl } from '../server/signing.js';
 import { resolveStoryUrl } from '../urls.js';
-import type { ProcessorDeps, ProcessorJob } from './types.js';
+import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
 
 /** Report pages are captured at deviceScaleFactor 2, so a raster page prints at about 150 dpi or more. */
 export const REPORT_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 2 };
@@ -30,7 +29,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   // Everything that can be refused is refused before the first page opens.
   const urls = job.pages.map((page) => resolveStoryUrl(page.url, config.frontendUrl));
   deps.delivery.check(job.deliver);
-  if (job.deliver.some((t) => t.type === 'teams') && !canLink(deps)) {
+  if (job.deliver.some((t) => t.type === 'teams') && !deps.links) {
     throw new CourierError('INVALID_JOB', 'a report reaches Teams only as a signed link (bots cannot attach files in channels): set PUBLIC_URL and ARTIFACT_LINK_SECRET on the worker, or remove the Teams target');
   }
 
@@ -60,17 +59,19 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
 
+  const link = pdfArtifact && deps.links && job.deliver.length > 0 ? (await deps.links.link(pdfArtifact.path)).url : undefined;
   const { value: deliveries, ms: deliverMs } =
     job.deliver.length === 0
       ? { value: [], ms: 0 }
       : await runPhase('deliver', () => deps.delivery.deliver({
           jobId: ctx.deliveryKey,
           targets: job.deliver,
+          context: deliveryContext(processorJob, deps),
           input: {
             kind: 'report',
             title: job.title,
             smallApp: job.smallApp,
-            link: pdfArtifact && canLink(deps) ? signedLink(deps, pdfArtifact.path) : undefined,
+            link,
             document: { data: Buffer.from(report.data), mime: 'application/pdf', filename: fileName(job.title), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
             image:
               rendered[0]?.png && thumbnailArtifact
@@ -169,16 +170,6 @@ async function saveReport(job: PdfReportJob, report: AssembledReport, thumbnail:
   // The first story as a picture: inline in the email, a thumbnail in the Teams card.
   const image = await deps.artifacts.save({ queue: 'pdf-report', jobId: ctx.jobId, at: ctx.startedAt, capture: thumbnail, variant: 'thumbnail' });
   return [pdf, image];
-}
-
-function canLink(deps: ProcessorDeps): boolean {
-  return deps.config.publicUrl !== null && deps.config.artifactLinkSecret !== null;
-}
-
-function signedLink(deps: ProcessorDeps, path: string): string {
-  const { publicUrl, artifactLinkSecret, artifactLinkTtlSeconds } = deps.config;
-  if (!publicUrl || !artifactLinkSecret) throw new Error('signed links need PUBLIC_URL and ARTIFACT_LINK_SECRET');
-  return signArtifactUrl(publicUrl, artifactLinkSecret, path, Math.floor(Date.now() / 1000) + artifactLinkTtlSeconds);
 }
 
 /** A file name people recognise in their downloads: the report title, made safe. */

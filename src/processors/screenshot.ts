@@ -7,7 +7,7 @@ import type { DeliveryReport, JobResult } from '../contracts/result.js';
 import type { MessageInput } from '../delivery/messages.js';
 import { runPhase } from '../phases.js';
 import { humanLink, resolveStoryUrl } from '../urls.js';
-import type { ProcessorDeps, ProcessorJob } from './types.js';
+import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
 
 const DEFAULT_TITLE = 'Toucan story';
 
@@ -82,7 +82,8 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   if (data.deliver.length > 0) {
     signal.throwIfAborted();
     const input = shareMessage(data, url, capture, artifact.path, new Date());
-    ({ value: deliveries, ms: deliverMs } = await runPhase('deliver', () => delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input }), { observe: deps.observePhase }));
+    const context = deliveryContext(job, deps);
+    ({ value: deliveries, ms: deliverMs } = await runPhase('deliver', () => delivery.deliver({ jobId: job.deliveryKey, targets: data.deliver, input, context }), { observe: deps.observePhase }));
   }
 
   const { openMs, readyMs, annotateMs, captureMs } = rendered.timings;

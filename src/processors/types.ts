@@ -10,7 +10,8 @@ import type { Renderer } from '../browser/types.js';
 import type { Config } from '../config.js';
 import type { JobByQueue, QueueName } from '../contracts/index.js';
 import type { JobResult } from '../contracts/result.js';
-import type { DeliveryService } from '../delivery/types.js';
+import type { ArtifactLinks } from '../artifacts/links.js';
+import type { DeliveryContext, DeliveryService } from '../delivery/types.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
 
@@ -37,6 +38,8 @@ export interface ProcessorDeps {
   renderer: Renderer;
   delivery: DeliveryService;
   artifacts: ArtifactStore;
+  /** Signed links that keep their file (null when PUBLIC_URL or ARTIFACT_LINK_SECRET is not set). */
+  links: ArtifactLinks | null;
   /** Alert state, outbox and per-alert locks in Redis. */
   alerts: AlertStore;
   /** Told when each phase starts and ends (metrics, and the job's current phase); pass it to runPhase. */
@@ -57,3 +60,8 @@ export interface ProcessorDeps {
 export type Processor<Q extends QueueName> = (job: ProcessorJob<Q>, deps: ProcessorDeps) => Promise<JobResult>;
 
 export type ProcessorRegistry = { [Q in QueueName]: Processor<Q> };
+
+/** What a delivery borrows from its job: the attempt's deadline (JOB_TIMEOUT_MS), abort signal and log. */
+export function deliveryContext(job: Pick<ProcessorJob, 'startedAt'>, deps: Pick<ProcessorDeps, 'config' | 'signal' | 'log'>): DeliveryContext {
+  return { deadlineMs: job.startedAt + deps.config.jobTimeoutMs, signal: deps.signal, log: deps.log };
+}

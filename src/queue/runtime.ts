@@ -4,6 +4,7 @@
 // on SIGTERM/SIGINT; tests start it in-process the same way.
 import { Queue } from 'bullmq';
 import { createAlertStore } from '../alerts/store.js';
+import { createArtifactLinks } from '../artifacts/links.js';
 import { createArtifactStore } from '../artifacts/store.js';
 import { startArtifactSweeper } from '../artifacts/sweep.js';
 import { BrowserPool } from '../browser/pool.js';
@@ -14,6 +15,7 @@ import { createDeliveryService } from '../delivery/deliver.js';
 import { createEmailSenderFromConfig } from '../delivery/email.js';
 import { createReceiptLedger } from '../delivery/ledger.js';
 import { createTeamsSender } from '../delivery/teams.js';
+import { createChannelPace } from '../delivery/teams-pace.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createProcessors } from '../processors/index.js';
@@ -74,15 +76,17 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts });
   const renderer = createRenderer({ config, pool: browserPool, log });
 
+  const artifacts = createArtifactStore({ dir: config.artifactsDir });
+  // Every signed link made by this worker keeps its file from the sweep while it lives.
+  const links = createArtifactLinks({ config });
   const delivery = createDeliveryService({
     config,
     log,
     ledger: createReceiptLedger({ redis, prefix: config.queuePrefix }),
-    email: createEmailSenderFromConfig(config, log),
-    teams: config.microsoft.appId !== null ? createTeamsSender({ config, log }) : null,
+    email: createEmailSenderFromConfig(config, log, links),
+    teams: config.microsoft.appId !== null ? createTeamsSender({ config, log, links, pace: createChannelPace({ redis, prefix: config.queuePrefix }) }) : null,
     onDelivery: (channel, outcome) => metrics.countDelivery(channel, outcome),
   });
-  const artifacts = createArtifactStore({ dir: config.artifactsDir });
   const sweeper = startArtifactSweeper({ root: artifacts.root, ttlDays: config.artifactsTtlDays, log });
 
   let warm = false;
@@ -112,7 +116,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   warm = true;
 
   const workers = startQueueWorkers(
-    { config, log, metrics, renderer, delivery, artifacts, alerts: createAlertStore({ redis, prefix: config.queuePrefix }), processors: options.processors ?? createProcessors() },
+    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix }), processors: options.processors ?? createProcessors() },
     { queues, concurrency, lock: options.lock },
   );
   log.info(

@@ -127,13 +127,13 @@ describe('email over SMTP', () => {
     for (const link of links) {
       const path = decodeURIComponent(link.pathname.slice('/artifacts/'.length));
       expect(checkArtifactSignature(SECRET, path, link.searchParams.get('expires'), link.searchParams.get('signature'), now)).toBe('valid');
-      expect(Number(link.searchParams.get('expires'))).toBeGreaterThan(now + 6 * 86400);
+      expect(Number(link.searchParams.get('expires'))).toBeGreaterThan(now + 89 * 86400);
     }
     const html = String(mail.html);
     expect(html).toContain('This PDF is too large to attach to an email.');
     expect(html).toContain('is too large to include in this email');
     expect(html).not.toContain('cid:');
-    expect(mail.text).toContain('the link works for 7 days');
+    expect(mail.text).toContain('the link works for 90 days');
   });
 
   it('attaches an oversized PDF anyway when PUBLIC_URL is not set, and warns', async () => {

@@ -93,6 +93,9 @@ describe('courier teams channels', () => {
     expect(forbidden.code).not.toBe(0);
     expect(forbidden.stderr).toMatch(/^FORBIDDEN_URL: /);
     expect(standIn.tokenRequests.length).toBe(tokens);
+    // Without --service-url: Microsoft's fixed endpoint of the cloud (public here), allow-listed like any other.
+    const defaulted = await courier(['teams', 'channels', TEAM], env());
+    expect(defaulted.stderr).toMatch(/^FORBIDDEN_URL: the Teams service URL "https:\/\/smba\.trafficmanager\.net\/teams\/" is not allowed/m);
 
     const unconfigured = await courier(['teams', 'channels', TEAM, '--service-url', standIn.serviceUrl()], { MICROSOFT_APP_ID: '', MICROSOFT_APP_PASSWORD: '' });
     expect(unconfigured.code).toBe(2);

@@ -1,78 +1,26 @@
 // Teams delivery end to end on loopback: the real botbuilder / MSAL code
 // path against the identity + Bot Connector stand-in (https with the loopback
 // test CA, which test/setup/global.ts hands to the workers as
-// NODE_EXTRA_CA_CERTS).
-import { randomUUID } from 'node:crypto';
+// NODE_EXTRA_CA_CERTS). Limits, fallbacks and retries: teams-limits.test.ts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { TeamsTarget } from '../../src/contracts/common.js';
-import { BotConnectorStandIn, LOOPBACK_CA_PATH, MULTI_TENANT_AUTHORITY, type BotApp } from '../../src/demo/bot-connector.js';
-import { composeMessage, type ImagePart, type Message } from '../../src/delivery/messages.js';
-import { checkTeams, createTeamsSender, type TeamsLimits } from '../../src/delivery/teams.js';
+import { BotConnectorStandIn, BOT_FRAMEWORK_GOV_SCOPE, GOV_MULTI_TENANT_AUTHORITY, LOOPBACK_CA_PATH, MULTI_TENANT_AUTHORITY, type BotApp } from '../../src/demo/bot-connector.js';
+import { checkTeams, createTeamsSender } from '../../src/delivery/teams.js';
 import { CourierError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { checkArtifactSignature } from '../../src/server/signing.js';
+import { rejection } from '../helpers/rejection.js';
+import { chartPng, findElement, newApp, register as registerWith, configFor as configWith, shareMessage, targetOf, CHANNEL, TENANT } from '../helpers/teams.js';
 
-const TENANT = '72f988bf-0000-4000-8000-2d7cd011db47';
-const CHANNEL = '19:3f0c1b2a9d4e4f6b8c7d@thread.tacv2';
 const log = createLogger('silent');
 
 let standIn: BotConnectorStandIn;
-/** Each test uses its own app: botframework-connector caches tokens per app id for the whole process. */
-function newApp(options: Partial<BotApp> = {}): BotApp {
-  return { appId: randomUUID(), password: `pw-${randomUUID()}`, tenantId: TENANT, multiTenant: true, ...options };
-}
-
-function configFor(app: BotApp, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    MICROSOFT_APP_ID: app.appId,
-    MICROSOFT_APP_PASSWORD: app.password,
-    MICROSOFT_LOGIN_URL: standIn.loginUrl,
-    TEAMS_SERVICE_URLS: standIn.serviceUrlPrefix,
-    ...env,
-  });
-}
-
-function target(overrides: Partial<TeamsTarget> = {}): TeamsTarget {
-  return { type: 'teams', serviceUrl: standIn.serviceUrl(), channelId: CHANNEL, tenantId: TENANT, ...overrides };
-}
-
-/** A bar chart as a story would look, rendered from SVG; `grain` adds noise that makes the PNG large (as antialiased text and gradients do). */
-async function chartPng(width: number, height: number, grain = 0): Promise<ImagePart> {
-  const bars = Array.from({ length: 12 }, (_, i) => {
-    const h = 40 + ((i * 53) % (height - 120));
-    return `<rect x="${40 + i * ((width - 80) / 12)}" y="${height - 40 - h}" width="${(width - 80) / 12 - 8}" height="${h}" fill="#2f6fde"/>`;
-  }).join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${bars}<text x="40" y="30" font-size="20" font-family="sans-serif">Sales by region</text></svg>`;
-  let image = sharp(Buffer.from(svg));
-  if (grain > 0) {
-    const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: grain } } }).png().toBuffer();
-    image = image.composite([{ input: noise, blend: 'overlay' }]);
-  }
-  const data = await image.png().toBuffer();
-  return { data, mime: 'image/png', width, height, artifactPath: 'screenshot/2026-11-20/42.png' };
-}
-
-function shareMessage(image: ImagePart | undefined, comment = 'Q3 looks good'): Message {
-  return composeMessage(
-    {
-      kind: 'share',
-      title: 'Sales by region',
-      smallApp: 'Demo [app](http://evil.example/app)',
-      link: 'https://toucan.example.com/demo?slide=sales',
-      sharedBy: 'Alice',
-      comment: { author: 'Alice', text: comment },
-      image,
-      at: new Date('2026-11-20T10:00:00Z'),
-      timezone: 'Europe/Paris',
-    },
-    { message: 'Numbers for Monday' },
-  );
-}
+const register = (options: Partial<BotApp> = {}): BotApp => registerWith(standIn, options);
+const configFor = (app: BotApp, env: Record<string, string> = {}): Config => configWith(standIn, app, env);
+const target = (overrides: Partial<TeamsTarget> = {}): TeamsTarget => targetOf(standIn, overrides);
 
 /** Every string in a JSON tree, with the element type that holds it. */
 function strings(node: unknown, holder = ''): { holder: string; key: string; value: string }[] {
@@ -81,24 +29,6 @@ function strings(node: unknown, holder = ''): { holder: string; key: string; val
   const object = node as Record<string, unknown>;
   const type = typeof object.type === 'string' ? object.type : holder;
   return Object.entries(object).flatMap(([key, value]) => (typeof value === 'string' ? [{ holder: type, key, value }] : strings(value, type)));
-}
-
-function findElement(card: unknown, type: string): Record<string, unknown>[] {
-  if (Array.isArray(card)) return card.flatMap((c) => findElement(c, type));
-  if (card === null || typeof card !== 'object') return [];
-  const object = card as Record<string, unknown>;
-  const own = object.type === type ? [object] : [];
-  return [...own, ...Object.values(object).flatMap((v) => findElement(v, type))];
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CourierError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(CourierError);
-    return err as CourierError;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {
@@ -118,12 +48,6 @@ afterAll(async () => {
   await standIn?.close();
 });
 
-/** Each test registers its own bot, as a tenant admin would. */
-function register(app: BotApp): BotApp {
-  standIn.addApp(app);
-  return app;
-}
-
 describe('Teams delivery through the Bot Framework SDK', () => {
   it('gets NODE_EXTRA_CA_CERTS in the forked test worker', () => {
     const bundle = readFileSync(process.env.NODE_EXTRA_CA_CERTS ?? '', 'utf8');
@@ -131,7 +55,7 @@ describe('Teams delivery through the Bot Framework SDK', () => {
   });
 
   it('posts a new thread whose card has the image and inert text', async () => {
-    const app = register(newApp());
+    const app = register();
     const sender = createTeamsSender({ config: configFor(app), log });
     const image = await chartPng(240, 120);
     const comment = '<script>alert("x")</script> see [click](http://evil.example) **now** ${title}';
@@ -170,12 +94,12 @@ describe('Teams delivery through the Bot Framework SDK', () => {
   });
 
   it('fails with DELIVERY_FAILED naming an authentication failure on a wrong password, without the password', async () => {
-    const app = register(newApp());
+    const app = register();
     const wrong = { ...app, password: 'not-the-password-123' };
     const sender = createTeamsSender({ config: configFor(wrong), log });
     const before = standIn.posts.length;
 
-    const err = await rejection(sender.post(target(), shareMessage(undefined)));
+    const err = await rejection(sender.post(target(), shareMessage(undefined)), CourierError);
 
     expect(err.code).toBe('DELIVERY_FAILED');
     expect(err.message).toMatch(/authentication failed/i);
@@ -187,13 +111,13 @@ describe('Teams delivery through the Bot Framework SDK', () => {
   });
 
   it('refuses an unlisted service URL with FORBIDDEN_URL before any token is requested', async () => {
-    const app = register(newApp());
+    const app = register();
     const sender = createTeamsSender({ config: configFor(app), log });
     const tokensBefore = standIn.tokenRequests.length;
     const requestsBefore = standIn.connectorRequests.length;
 
-    const err = await rejection(sender.post(target({ serviceUrl: 'https://smba.evil.example/emea/' }), shareMessage(undefined)));
-    const listErr = await rejection(sender.listChannels('19:team-general@thread.tacv2', 'https://smba.evil.example/emea/'));
+    const err = await rejection(sender.post(target({ serviceUrl: 'https://smba.evil.example/emea/' }), shareMessage(undefined)), CourierError);
+    const listErr = await rejection(sender.listChannels('19:team-general@thread.tacv2', 'https://smba.evil.example/emea/'), CourierError);
 
     expect(err.code).toBe('FORBIDDEN_URL');
     expect(err.message).toContain('TEAMS_SERVICE_URLS');
@@ -202,94 +126,8 @@ describe('Teams delivery through the Bot Framework SDK', () => {
     expect(standIn.connectorRequests.length).toBe(requestsBefore);
   });
 
-  it('waits out a 429 with Retry-After and posts exactly once', async () => {
-    const app = register(newApp());
-    const sender = createTeamsSender({ config: configFor(app), log });
-    const before = standIn.posts.length;
-    standIn.failNext(429, { retryAfterSeconds: 1 });
-
-    const { id } = await sender.post(target(), shareMessage(undefined));
-
-    const mine = standIn.connectorRequests.filter((r) => r.method === 'POST').slice(-2);
-    expect(mine.map((r) => r.status)).toEqual([429, 201]);
-    expect(standIn.posts.length).toBe(before + 1);
-    expect(standIn.posts.at(-1)?.activityId).toBe(id);
-  });
-
-  it('gives up on throttling beyond its bounds, saying so', async () => {
-    const app = register(newApp());
-    const limits: Partial<TeamsLimits> = { maxAttempts: 3, maxRetryWaitMs: 5_000 };
-    const sender = createTeamsSender({ config: configFor(app), log, limits });
-    const before = standIn.posts.length;
-
-    // Retry-After longer than we wait inside a job: fail now, the job retry takes over.
-    standIn.failNext(429, { retryAfterSeconds: 3600 });
-    const long = await rejection(sender.post(target(), shareMessage(undefined)));
-    expect(long.code).toBe('DELIVERY_FAILED');
-    expect(long.message).toMatch(/throttling/);
-    expect(long.message).toMatch(/3600 s/);
-
-    // 503 every time: a bounded number of attempts.
-    const requestsBefore = standIn.connectorRequests.length;
-    standIn.failNext(503, { retryAfterSeconds: 0, times: 10 });
-    const many = await rejection(sender.post(target(), shareMessage(undefined)));
-    expect(many.message).toMatch(/throttling or unavailable \(HTTP 503/);
-    expect(standIn.connectorRequests.length - requestsBefore).toBe(3);
-    standIn.clearFailures();
-    expect(standIn.posts.length).toBe(before);
-  });
-
-  it('steps down to a signed link, then to a downscaled JPEG, when Teams answers 413', async () => {
-    const app = register(newApp());
-    const image = await chartPng(1280, 618, 8);
-    // A large budget makes the inline image the first choice; the stand-in then refuses that size, as a stricter Teams would.
-    const limits = { messageBudgetBytes: 2_000_000 };
-    const withLink = configFor(app, { PUBLIC_URL: 'https://courier.example.com', ARTIFACT_LINK_SECRET: 'a-secret-of-32-characters-long!!' });
-    const first = await createTeamsSender({ config: withLink, log, limits }).postWithReport(target(), shareMessage(image));
-    expect(first.image?.path).toBe('inline');
-    const before = standIn.posts.length;
-    standIn.maxPostBytes = first.bytes - 1;
-    try {
-      const linked = await createTeamsSender({ config: withLink, log, limits }).postWithReport(target(), shareMessage(image));
-      expect(linked.refused).toEqual(['inline']);
-      expect(linked.image?.path).toBe('link');
-      const url = new URL(String(findElement(standIn.posts.at(-1)!.card, 'Image')[0]?.url));
-      expect(url.origin + url.pathname).toBe('https://courier.example.com/artifacts/screenshot/2026-11-20/42.png');
-      const check = checkArtifactSignature('a-secret-of-32-characters-long!!', 'screenshot/2026-11-20/42.png', url.searchParams.get('expires'), url.searchParams.get('signature'), Date.now() / 1000);
-      expect(check).toBe('valid');
-
-      // Without PUBLIC_URL there is no link: the next step is a JPEG of at most half the refused size.
-      const downscaled = await createTeamsSender({ config: configFor(app), log, limits }).postWithReport(target(), shareMessage(image));
-      expect(downscaled.refused).toEqual(['inline']);
-      expect(downscaled.image?.path).toBe('downscaled');
-      expect(downscaled.bytes).toBeLessThan(first.bytes / 2 + 5_000);
-      const jpeg = findElement(standIn.posts.at(-1)!.card, 'Image')[0]?.url as string;
-      expect(jpeg).toMatch(/^data:image\/jpeg;base64,/);
-      const meta = await sharp(Buffer.from(jpeg.split(',')[1]!, 'base64')).metadata();
-      expect(meta.format).toBe('jpeg');
-      expect(meta.width).toBeLessThanOrEqual(1024);
-      expect(standIn.posts.length).toBe(before + 2);
-      expect(standIn.connectorRequests.filter((r) => r.status === 413)).toHaveLength(2);
-    } finally {
-      standIn.maxPostBytes = null;
-    }
-  });
-
-  it('sends a large image as a downscaled JPEG within the 28 KB budget', async () => {
-    const app = register(newApp());
-    const sender = createTeamsSender({ config: configFor(app), log });
-    const image = await chartPng(1280, 618, 8);
-    expect(image.data.length).toBeGreaterThan(100_000);
-
-    const report = await sender.postWithReport(target(), shareMessage(image));
-
-    expect(report.image?.path).toBe('downscaled');
-    expect(report.bytes).toBeLessThanOrEqual(28 * 1024);
-    expect(standIn.posts.at(-1)?.bytes).toBe(report.bytes);
-  });
-
   it('caches the token across posts, and replaces a token the connector refuses', async () => {
-    const app = register(newApp());
+    const app = register();
     const sender = createTeamsSender({ config: configFor(app), log });
     const tokens = (): number => standIn.tokenRequests.filter((r) => r.clientId === app.appId && r.status === 200).length;
 
@@ -304,8 +142,8 @@ describe('Teams delivery through the Bot Framework SDK', () => {
   });
 
   it('works for a multi-tenant bot (token from botframework.com) and a single-tenant bot (token from its tenant)', async () => {
-    const multi = register(newApp({ multiTenant: true }));
-    const single = register(newApp({ multiTenant: false, tenantId: 'contoso-tenant-0001' }));
+    const multi = register({ multiTenant: true });
+    const single = register({ multiTenant: false, tenantId: 'contoso-tenant-0001' });
 
     await createTeamsSender({ config: configFor(multi), log }).post(target(), shareMessage(undefined));
     await createTeamsSender({ config: configFor(single, { MICROSOFT_APP_TENANT_ID: 'contoso-tenant-0001' }), log }).post(target({ tenantId: undefined }), shareMessage(undefined));
@@ -319,16 +157,16 @@ describe('Teams delivery through the Bot Framework SDK', () => {
     expect(standIn.posts.at(-1)?.appId).toBe(single.appId);
 
     // A single-tenant app configured as multi-tenant is not found in the botframework.com directory.
-    const misconfigured = register(newApp({ multiTenant: false, tenantId: 'contoso-tenant-0001' }));
-    const wrongType = await rejection(createTeamsSender({ config: configFor(misconfigured), log }).post(target(), shareMessage(undefined)));
+    const misconfigured = register({ multiTenant: false, tenantId: 'contoso-tenant-0001' });
+    const wrongType = await rejection(createTeamsSender({ config: configFor(misconfigured), log }).post(target(), shareMessage(undefined)), CourierError);
     expect(wrongType.message).toMatch(/authentication failed.*does not know this app id.*MICROSOFT_APP_TYPE/s);
   });
 
   it('names an authentication failure when the connector answers 403', async () => {
-    const app = register(newApp());
+    const app = register();
     const sender = createTeamsSender({ config: configFor(app), log });
     standIn.failNext(403);
-    const err = await rejection(sender.post(target(), shareMessage(undefined)));
+    const err = await rejection(sender.post(target(), shareMessage(undefined)), CourierError);
     expect(err.code).toBe('DELIVERY_FAILED');
     expect(err.message).toMatch(/authentication failed.*HTTP 403/);
     expect(err.message).not.toMatch(/Bearer\s+stand-in/);
@@ -352,11 +190,43 @@ describe('Teams delivery through the Bot Framework SDK', () => {
   });
 
   it('checks the token for doctor', async () => {
-    const app = register(newApp());
+    const app = register();
     expect(await checkTeams(configFor(app))).toEqual({ ok: true, detail: expect.stringContaining(`${standIn.loginUrl}/botframework.com`) as string });
     const bad = await checkTeams(configFor({ ...app, password: 'wrong-password-456' }));
     expect(bad.ok).toBe(false);
     expect(bad.detail).toMatch(/authentication failed/);
     expect(bad.detail).not.toContain('wrong-password-456');
+  });
+
+  it('answers a post to a team the bot was removed from with a clear, final 403 (BotNotInConversationRoster)', async () => {
+    const app = register();
+    const sender = createTeamsSender({ config: configFor(app), log });
+    standIn.removeBotFrom('19:finance-team@thread.tacv2');
+    standIn.setChannels('19:finance-team@thread.tacv2', [{ id: '19:finance-q3@thread.tacv2', name: 'Q3' }]);
+    const requestsBefore = standIn.connectorRequests.length;
+
+    const err = await rejection(sender.post(target({ channelId: '19:finance-q3@thread.tacv2' }), shareMessage(undefined)), CourierError);
+    const listed = await rejection(sender.listChannels('19:finance-team@thread.tacv2', standIn.serviceUrl()), CourierError);
+
+    expect(err.code).toBe('DELIVERY_FAILED');
+    expect(err.message).toMatch(/HTTP 403 BotNotInConversationRoster.*installed in the team/);
+    expect(listed.message).toMatch(/BotNotInConversationRoster/);
+    // Not retried: one post, one listing.
+    expect(standIn.connectorRequests.length - requestsBefore).toBe(2);
+  });
+
+  it('authenticates a GCC High bot with the US Government audience and directory (MICROSOFT_CLOUD)', async () => {
+    const app = register({ government: true });
+    const config = configFor(app, { MICROSOFT_CLOUD: 'gcc-high' });
+    expect(config.microsoft.cloud).toBe('gcc-high');
+
+    await createTeamsSender({ config, log }).post(target(), shareMessage(undefined));
+
+    expect(standIn.tokenRequests.filter((r) => r.clientId === app.appId).map((r) => [r.tenant, r.scope, r.status])).toEqual([[GOV_MULTI_TENANT_AUTHORITY.toLowerCase(), BOT_FRAMEWORK_GOV_SCOPE, 200]]);
+    expect(standIn.posts.at(-1)?.appId).toBe(app.appId);
+    // The same bot configured for the public cloud asks for the wrong audience and is refused.
+    const wrongCloud = await rejection(createTeamsSender({ config: configFor(app), log }).post(target(), shareMessage(undefined)), CourierError);
+    expect(wrongCloud.message).toMatch(/authentication failed|cannot obtain a Teams token/);
+    expect(standIn.tokenRequests.filter((r) => r.clientId === app.appId && r.tenant === MULTI_TENANT_AUTHORITY).length).toBeGreaterThan(0);
   });
 });

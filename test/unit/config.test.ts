@@ -28,6 +28,8 @@ describe('configuration', () => {
     expect(config.microsoft.loginUrl.toString()).toBe('https://login.microsoftonline.com/');
     expect(config.microsoft.appType).toBe('MultiTenant');
     expect(config.teamsServiceUrls).toEqual(['https://smba.trafficmanager.net/']);
+    expect(config.microsoft.cloud).toBe('public');
+    expect(config.artifactLinkTtlSeconds).toBe(90 * 86400);
     expect(config.smtpUrl).toBeNull();
     expect(config.frontendUrl).toBeNull();
   });
@@ -80,6 +82,16 @@ describe('configuration', () => {
 
   it('normalises TEAMS_SERVICE_URLS so a bare host cannot prefix-match another host', () => {
     expect(loadConfig({ TEAMS_SERVICE_URLS: 'https://smba.trafficmanager.net' }).teamsServiceUrls).toEqual(['https://smba.trafficmanager.net/']);
+  });
+
+  it("takes the token authority and the allowed service URLs from MICROSOFT_CLOUD, unless set", () => {
+    const gcc = loadConfig({ MICROSOFT_CLOUD: 'gcc' });
+    expect([gcc.microsoft.loginUrl.origin, gcc.teamsServiceUrls]).toEqual(['https://login.microsoftonline.com', ['https://smba.infra.gcc.teams.microsoft.com/']]);
+    const high = loadConfig({ MICROSOFT_CLOUD: 'GCC-High' });
+    expect([high.microsoft.cloud, high.microsoft.loginUrl.origin, high.teamsServiceUrls]).toEqual(['gcc-high', 'https://login.microsoftonline.us', ['https://smba.infra.gov.teams.microsoft.us/']]);
+    const dod = loadConfig({ MICROSOFT_CLOUD: 'dod', TEAMS_SERVICE_URLS: 'https://proxy.corp.example/' });
+    expect([dod.microsoft.loginUrl.origin, dod.teamsServiceUrls]).toEqual(['https://login.microsoftonline.us', ['https://proxy.corp.example/']]);
+    expect(problemsOf({ MICROSOFT_CLOUD: 'china' })).toEqual(['MICROSOFT_CLOUD="china": expected public, gcc, gcc-high, dod']);
   });
 
   it('redacts passwords from URLs shown to people', () => {

@@ -25,7 +25,7 @@ export const teamsThrottled: Scenario = {
 
     const refused = ctx.teams.connectorRequests.filter((r) => r.status === 429).length;
     ctx.check(`the Bot Connector refused ${THROTTLED_POSTS} posts with 429`, refused === THROTTLED_POSTS, `${refused} refused`);
-    const waits = worker.lines.filter((l) => l.msg === 'teams: throttled, waiting before retrying').length;
+    const waits = worker.lines.filter((l) => l.msg === 'teams: transient answer, waiting before retrying').length;
     ctx.check('the worker waited for Retry-After and tried again', waits > 0, `${waits} waits`);
   },
 };
