@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   INVALID_JOB: { retried: false },
   FORBIDDEN_URL: { retried: false },
   NAVIGATION_FAILED: { retried: true },
+  /** An alert's data request failed, or its answer has no number at valuePath. */
+  DATA_FAILED: { retried: true },
   SELECTOR_TIMEOUT: { retried: true },
   BROWSER_CRASHED: { retried: true },
   DELIVERY_FAILED: { retried: true },

@@ -91,12 +91,12 @@ class AlertRun {
       this.timings.fetchMs = ms;
       const outcome = evaluateAnswer(answer, this.alert.data.valuePath, this.alert.condition);
       if (outcome.kind === 'error') {
-        return { outcome, failure: new CourierError('NAVIGATION_FAILED', `the backend's answer to ${this.alert.data.method} ${dataUrl.pathname} has no usable value: ${outcome.error}`) };
+        return { outcome, failure: new CourierError('DATA_FAILED', `the backend's answer to ${this.alert.data.method} ${dataUrl.pathname} has no usable value: ${outcome.error}`) };
       }
       return { outcome, failure: null };
     } catch (err) {
       if (this.deps.signal.aborted) throw err;
-      const failure = isCourierError(err) ? err : new CourierError('NAVIGATION_FAILED', `the backend request failed: ${errorMessage(err)}`);
+      const failure = isCourierError(err) ? err : new CourierError('DATA_FAILED', `the backend request failed: ${errorMessage(err)}`);
       return { outcome: { kind: 'error', error: failure.detail }, failure };
     }
   }
@@ -117,25 +117,25 @@ class AlertRun {
     } catch (err) {
       if (this.deps.signal.aborted) throw err;
       if (err instanceof DOMException && err.name === 'TimeoutError') {
-        throw new CourierError('NAVIGATION_FAILED', `the backend did not answer ${where} within ${timeoutMs} ms`);
+        throw new CourierError('DATA_FAILED', `the backend did not answer ${where} within ${timeoutMs} ms`);
       }
       const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
-      throw new CourierError('NAVIGATION_FAILED', `the backend could not be reached for ${where}: ${errorMessage(err)}${cause}; check BACKEND_URL (courier doctor)`);
+      throw new CourierError('DATA_FAILED', `the backend could not be reached for ${where}: ${errorMessage(err)}${cause}; check BACKEND_URL (courier doctor)`);
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
-      throw new CourierError('NAVIGATION_FAILED', `the backend answered ${where} with a redirect (HTTP ${response.status}); redirects are not followed, so the token never leaves BACKEND_URL`);
+      throw new CourierError('DATA_FAILED', `the backend answered ${where} with a redirect (HTTP ${response.status}); redirects are not followed, so the token never leaves BACKEND_URL`);
     }
     if (!response.ok) {
       await response.body?.cancel();
       const hint = response.status === 401 || response.status === 403 ? ': check the job\'s auth token' : '';
-      throw new CourierError('NAVIGATION_FAILED', `the backend answered HTTP ${response.status} to ${where}${hint}`);
+      throw new CourierError('DATA_FAILED', `the backend answered HTTP ${response.status} to ${where}${hint}`);
     }
     const text = await response.text();
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new CourierError('NAVIGATION_FAILED', `the backend answered ${where} with HTTP ${response.status} but not JSON (${response.headers.get('content-type') ?? 'no content type'}: ${JSON.stringify(text.slice(0, 80))})`);
+      throw new CourierError('DATA_FAILED', `the backend answered ${where} with HTTP ${response.status} but not JSON (${response.headers.get('content-type') ?? 'no content type'}: ${JSON.stringify(text.slice(0, 80))})`);
     }
   }
 

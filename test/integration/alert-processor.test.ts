@@ -144,7 +144,7 @@ describe('an alert that cannot be evaluated', () => {
     stack.setKpi(kpi, { value: 1, status: 401 });
     const outcome = await evaluate(job, { attempts: 3 }).catch((err: unknown) => err);
     expect(outcome).toBeInstanceOf(JobFailedError);
-    expect((outcome as JobFailedError).message).toMatch(/^NAVIGATION_FAILED: the backend answered HTTP 401 to GET http:\/\/127\.0\.0\.1:\d+\/kpi\/revenue-\d+: check the job's auth token/);
+    expect((outcome as JobFailedError).message).toMatch(/^DATA_FAILED: the backend answered HTTP 401 to GET http:\/\/127\.0\.0\.1:\d+\/kpi\/revenue-\d+: check the job's auth token/);
     const mails = smtp.messagesFor('data-team@corp.example.com');
     expect(mails).toHaveLength(1);
     const mail = await simpleParser(mails[0]!.raw);
