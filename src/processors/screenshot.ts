@@ -89,6 +89,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   return {
     artifacts: [artifact],
     deliveries,
+    diagnostics: { refused: rendered.diagnostics.refused },
     timings: {
       openMs,
       readyMs,

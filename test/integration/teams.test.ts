@@ -2,7 +2,7 @@
 // path against the identity + Bot Connector stand-in (https with the loopback
 // test CA, which test/setup/global.ts hands to the workers as
 // NODE_EXTRA_CA_CERTS).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -244,7 +244,7 @@ describe('Teams delivery through the Bot Framework SDK', () => {
     const image = await chartPng(1280, 618, 8);
     // A large budget makes the inline image the first choice; the stand-in then refuses that size, as a stricter Teams would.
     const limits = { messageBudgetBytes: 2_000_000 };
-    const withLink = configFor(app, { PUBLIC_URL: 'https://courier.example.com', ARTIFACT_LINK_SECRET: 'a-secret-of-32-characters-long!!' });
+    const withLink = configFor(app, { PUBLIC_URL: 'https://courier.example.com', ARTIFACT_LINK_SECRET: randomBytes(32).toString('hex') });
     const first = await createTeamsSender({ config: withLink, log, limits }).postWithReport(target(), shareMessage(image));
     expect(first.image?.path).toBe('inline');
     const before = standIn.posts.length;

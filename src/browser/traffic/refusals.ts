@@ -8,43 +8,19 @@
 // its other targets (shared and service workers, popups) and WebSockets and
 // WebRTC servers the page asked for, and a proxy refusal is named after the
 // intent it matches. An unmatched one is still listed, by what the proxy saw.
+import type { z } from 'zod';
+import type { refusedHow } from '../../contracts/result.js';
 import { hostPortOf } from '../network-policy.js';
 
-/** How a refused attempt was made. */
-export type How =
-  | 'request' // fetch, XHR, script, stylesheet, image, font… from the page
-  | 'navigation' // the page navigating itself away
-  | 'redirect' // an allowed URL redirecting elsewhere
-  | 'iframe'
-  | 'worker'
-  | 'shared-worker'
-  | 'service-worker'
-  | 'websocket'
-  | 'webrtc'
-  | 'popup'
-  | 'eventsource'
-  | 'beacon'
-  | 'local-file' // file: and other local schemes, refused by Chromium itself
-  | 'tunnel' // a CONNECT the proxy refused, made by something not otherwise seen
-  | 'http'; // a plain-http request the proxy refused, made by something not otherwise seen
-
-export const HOW_VALUES: readonly How[] = [
-  'request',
-  'navigation',
-  'redirect',
-  'iframe',
-  'worker',
-  'shared-worker',
-  'service-worker',
-  'websocket',
-  'webrtc',
-  'popup',
-  'eventsource',
-  'beacon',
-  'local-file',
-  'tunnel',
-  'http',
-];
+/**
+ * How a refused attempt was made: request (fetch, XHR, script, stylesheet,
+ * image, font… from the page), navigation (the page navigating itself
+ * away), redirect, iframe, worker, shared-worker, service-worker, websocket,
+ * webrtc, popup, eventsource, beacon, local-file (file: and other local
+ * schemes, refused by Chromium itself), tunnel and http (a CONNECT or a
+ * plain-http request the proxy refused, made by something not otherwise seen).
+ */
+export type How = z.infer<typeof refusedHow>;
 
 export interface RefusedAttempt {
   url: string;
@@ -132,4 +108,13 @@ function proxyKey(refusal: ProxyRefusal): string {
 
 function pushUnique<T>(list: T[], item: T, max: number, same: (a: T, b: T) => boolean): void {
   if (list.length < max && !list.some((existing) => same(existing, item))) list.push(item);
+}
+
+/** The refusals of several renders (a report's pages), each once. Pure. */
+export function concatRefusals(lists: readonly (readonly RefusedAttempt[])[]): RefusedAttempt[] {
+  const out: RefusedAttempt[] = [];
+  for (const attempt of lists.flat()) {
+    if (out.length < MAX_REFUSALS && !out.some((a) => a.url === attempt.url && a.how === attempt.how)) out.push(attempt);
+  }
+  return out;
 }
