@@ -99,6 +99,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
             },
             artifactsRoot: artifacts.root,
             linkSecret: config.artifactLinkSecret,
+            metricsToken: config.metricsToken,
           },
           { port: config.httpPort, host: options.httpHost },
         );
