@@ -16,8 +16,8 @@
 // or to refuse bodies above a size (413 MessageSizeTooBig, as Teams does),
 // and, given a directory, writes each posted card (and its inline image).
 //
-// It listens with the committed loopback certificate (demo/tls/): a client
-// trusts it only when NODE_EXTRA_CA_CERTS points at demo/tls/ca.crt.
+// It listens with a loopback certificate made at run time (loopback-tls.ts):
+// a client trusts it only when NODE_EXTRA_CA_CERTS includes LOOPBACK_CA_PATH.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,10 +26,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromRoot } from '../paths.js';
+import { ensureLoopbackTls, LOOPBACK_CA_PATH } from './loopback-tls.js';
 
 /** The CA that signed the stand-in's certificate: give it to Node as NODE_EXTRA_CA_CERTS (read at process start only). */
-export const LOOPBACK_CA_PATH = fromRoot('demo', 'tls', 'ca.crt');
+export { LOOPBACK_CA_PATH };
 
 /** The scope botbuilder asks for when it talks to the Bot Connector. */
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
@@ -221,8 +221,9 @@ export class BotConnectorStandIn {
   }
 
   private async listen(): Promise<void> {
+    const { key, cert } = await ensureLoopbackTls();
     const server = createServer(
-      { key: readFileSync(fromRoot('demo', 'tls', 'server.key')), cert: readFileSync(fromRoot('demo', 'tls', 'server.crt')) },
+      { key, cert },
       (req, res) => {
         this.route(req, res).catch((err: unknown) => {
           if (!res.headersSent) json(res, 500, { error: { code: 'InternalError', message: String(err) } });
@@ -431,7 +432,8 @@ export function findDataUri(card: unknown): { mime: string; data: Buffer } | nul
  * when another bundle is already set, a temporary file with both (Node takes
  * a single file).
  */
-export function extraCaCertsWithLoopbackCa(current: string | undefined): string {
+export async function extraCaCertsWithLoopbackCa(current: string | undefined): Promise<string> {
+  await ensureLoopbackTls();
   if (!current || current === LOOPBACK_CA_PATH) return LOOPBACK_CA_PATH;
   const bundle = join(mkdtempSync(join(tmpdir(), 'courier-ca-')), 'ca-bundle.crt');
   writeFileSync(bundle, `${readFileSync(current, 'utf8').trimEnd()}\n${readFileSync(LOOPBACK_CA_PATH, 'utf8')}`);

@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       LOG_LEVEL: 'info',
     };
     started.worker = await startWorkerProcess(
-      { ...env, NODE_EXTRA_CA_CERTS: extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
+      { ...env, NODE_EXTRA_CA_CERTS: await extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
       {
         // Only what the demo sets: an operator's own SMTP_URL or RECIPIENT_DOMAINS must not leak in.
         inheritEnv: false,

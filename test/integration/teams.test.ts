@@ -244,7 +244,8 @@ describe('Teams delivery through the Bot Framework SDK', () => {
     const image = await chartPng(1280, 618, 8);
     // A large budget makes the inline image the first choice; the stand-in then refuses that size, as a stricter Teams would.
     const limits = { messageBudgetBytes: 2_000_000 };
-    const withLink = configFor(app, { PUBLIC_URL: 'https://courier.example.com', ARTIFACT_LINK_SECRET: randomBytes(32).toString('hex') });
+    const linkSecret = randomBytes(32).toString('hex');
+    const withLink = configFor(app, { PUBLIC_URL: 'https://courier.example.com', ARTIFACT_LINK_SECRET: linkSecret });
     const first = await createTeamsSender({ config: withLink, log, limits }).postWithReport(target(), shareMessage(image));
     expect(first.image?.path).toBe('inline');
     const before = standIn.posts.length;
@@ -255,7 +256,7 @@ describe('Teams delivery through the Bot Framework SDK', () => {
       expect(linked.image?.path).toBe('link');
       const url = new URL(String(findElement(standIn.posts.at(-1)!.card, 'Image')[0]?.url));
       expect(url.origin + url.pathname).toBe('https://courier.example.com/artifacts/screenshot/2026-11-20/42.png');
-      const check = checkArtifactSignature('a-secret-of-32-characters-long!!', 'screenshot/2026-11-20/42.png', url.searchParams.get('expires'), url.searchParams.get('signature'), Date.now() / 1000);
+      const check = checkArtifactSignature(linkSecret, 'screenshot/2026-11-20/42.png', url.searchParams.get('expires'), url.searchParams.get('signature'), Date.now() / 1000);
       expect(check).toBe('valid');
 
       // Without PUBLIC_URL there is no link: the next step is a JPEG of at most half the refused size.
