@@ -5,7 +5,7 @@
 // first navigation. Every call into the page goes through `call()`, which
 // gives it a deadline and ends it at once if the renderer crashes, so a hung
 // or dead page can never hold a job past its budget.
-import type { Page } from 'puppeteer-core';
+import type { CDPSession, Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
 import { decideWebSocket, type NetworkPolicy } from './network-policy.js';
 import type { InFlightRequest, NetworkState } from './readiness.js';
@@ -43,6 +43,7 @@ export class PageObserver {
   private readonly seen: Omit<PageDiagnostics, 'blockedRequests' | 'refused'> = { documentStatus: null, failedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
   /** Chromium's id of the page's target (known after attach). */
   targetId = '';
+  private cdp: CDPSession | null = null;
   /** Requests in flight, by Chromium's request id: a request seen twice (a font, a merged preload) is one entry. */
   private readonly inFlight = new Map<string, Tracked>();
   private lastNetworkActivityAt = Date.now();
@@ -86,6 +87,7 @@ export class PageObserver {
    */
   async attach(page: Page, policy: NetworkPolicy): Promise<void> {
     const cdp = await page.createCDPSession();
+    this.cdp = cdp;
     cdp.on('Network.webSocketCreated', (e) => {
       if (decideWebSocket(e.url, policy).action === 'block') this.ledger.intent(e.url, 'websocket');
     });
@@ -117,6 +119,13 @@ export class PageObserver {
     });
     const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
     this.targetId = info.targetInfo.targetId;
+  }
+
+  /** Whether the page's context holds cookies Chromium would send with a request to `url` (then it is not shared). */
+  async hasCookiesFor(url: string): Promise<boolean> {
+    if (!this.cdp) return true;
+    const { cookies } = await this.cdp.send('Network.getCookies', { urls: [url] });
+    return cookies.length > 0;
   }
 
   get crashed(): boolean {

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, killProcessGroup, runningAsRoot } from './chromium.js';
+import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
 import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
 import { TrafficLayer } from './traffic/traffic-layer.js';
@@ -42,6 +43,8 @@ export interface BrowserPoolOptions {
 /** What a job holds besides its page: its context's way out, and the watch on the targets it starts. */
 export interface PageLease {
   egress: EgressListener;
+  /** The worker's shared cache of public static files (null: off). */
+  cache: AssetCache | null;
   /** Reports the context's popups and workers to the job until the context closes. */
   watchTargets(job: TargetWatchJob): void;
 }
@@ -138,7 +141,7 @@ export class BrowserPool {
       const onAbort = () => void owned.context.close().catch(() => undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
       const targets = gen.targets;
-      const lease: PageLease = { egress: owned.egress, watchTargets: (job) => targets.watch(owned.context.id ?? '', job) };
+      const lease: PageLease = { egress: owned.egress, cache: this.traffic.cache, watchTargets: (job) => targets.watch(owned.context.id ?? '', job) };
       try {
         return await fn(owned.page, lease);
       } catch (err) {

@@ -130,7 +130,7 @@ class StorySession {
     });
     lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId });
     await watchWebRtc(page, observer.ledger);
-    routeRequests(page, { policy, token: request.token, observer, log: this.log });
+    routeRequests(page, { policy, token: request.token, observer, log: this.log, cache: lease.cache });
     await page.evaluateOnNewDocument(probeScript(request.selector, this.deps.config.busySelector));
     await page.setRequestInterception(true);
     await page.setBypassServiceWorker(true);

@@ -8,6 +8,7 @@ import { createArtifactStore } from '../artifacts/store.js';
 import { startArtifactSweeper } from '../artifacts/sweep.js';
 import { BrowserPool } from '../browser/pool.js';
 import { createRenderer } from '../browser/render.js';
+import { TrafficLayer } from '../browser/traffic/traffic-layer.js';
 import type { Config } from '../config.js';
 import { QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { createDeliveryService } from '../delivery/deliver.js';
@@ -69,9 +70,10 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const entries = await Promise.all(countQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const));
     return Object.fromEntries(entries);
   };
-  // The pool's restart hook only fires after launch, when `metrics` exists.
-  const browserPool = new BrowserPool({ config, log, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
-  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts });
+  // The pool's restart hook and the cache's hook only fire once jobs run, when `metrics` exists.
+  const traffic = new TrafficLayer({ log, assetCacheBytes: config.assetCacheBytes, onCacheServed: (outcome, bytes) => metrics.countAssetCache(outcome, bytes) });
+  const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
+  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 } });
   const renderer = createRenderer({ config, pool: browserPool, log });
 
   const delivery = createDeliveryService({
@@ -134,6 +136,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         sweeper.stop();
         await workers.close();
         await browserPool.close();
+        await traffic.close();
         await delivery.close();
         await Promise.all(countQueues.map((q) => q.close()));
         redis.disconnect();

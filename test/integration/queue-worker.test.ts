@@ -141,7 +141,7 @@ describe('failures', () => {
     expect(afterFirst?.attemptsMade).toBe(1);
     expect(afterFirst?.failedReason).toMatch(/^DELIVERY_FAILED: /);
     // Not finished: the retry still needs its token.
-    expect(afterFirst?.data.auth).toEqual({ token: stack.token });
+    expect((afterFirst?.data as { auth?: unknown } | undefined)?.auth).toEqual({ token: stack.token });
     await smtp.start();
 
     const result = await producer.waitFor('screenshot', id, 90_000);

@@ -1,8 +1,11 @@
 // The one layer between story pages and the network, for the whole worker:
-// the egress proxy (what may leave, and the record of what was refused) and
-// the upstream connections it shares. It outlives browser generations, so a
-// relaunched Chromium finds the same catch-all proxy and warm connections.
+// the egress proxy (what may leave, and the record of what was refused),
+// the shared cache of the frontend's public files, and the upstream
+// connections both use. It outlives browser generations, so a relaunched
+// Chromium finds the same catch-all proxy, warm connections and cache.
 import type { Logger } from '../../log.js';
+import { AssetCache, type CacheOutcome } from './asset-cache.js';
+import { upstreamFetcher } from './asset-fetch.js';
 import { openEgressListener, type EgressListener } from './egress-proxy.js';
 import type { ProxyRefusal } from './refusals.js';
 import { Upstream, type Resolve } from './upstream.js';
@@ -11,16 +14,25 @@ export interface TrafficLayerOptions {
   log: Logger;
   /** Name resolution for the stack's hosts (default: the system's). */
   resolve?: Resolve;
+  /** Bytes of public static files shared across jobs (ASSET_CACHE_MB); 0 or absent: no shared cache. */
+  assetCacheBytes?: number;
+  /** Told of every answer of the shared cache (metrics). */
+  onCacheServed?: (outcome: CacheOutcome, bytes: number) => void;
 }
 
 export class TrafficLayer {
   readonly upstream: Upstream;
+  /** The shared cache of the frontend's public files; null when turned off. */
+  readonly cache: AssetCache | null;
   private catchAll: EgressListener | null = null;
   private readonly listeners = new Set<EgressListener>();
   private closed = false;
 
   constructor(private readonly options: TrafficLayerOptions) {
     this.upstream = new Upstream(options.resolve);
+    const bytes = options.assetCacheBytes ?? 0;
+    this.cache = bytes > 0 ? new AssetCache({ maxBytes: bytes, fetch: (url, headers) => fetcher(url, headers), onServed: options.onCacheServed }) : null;
+    const fetcher = upstreamFetcher(this.upstream, this.cache?.maxEntryBytes ?? 0);
   }
 
   /** The browser-wide proxy that refuses everything (Chromium's own background requests land here). */
