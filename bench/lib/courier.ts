@@ -34,6 +34,14 @@ export interface JobRecord {
   processMs: number;
   attempts: number;
   timings: JobResult['timings'] | null;
+  /** The job's story URL (a gallery story's carries its beacon run id). */
+  url: string | null;
+  /** The coded reason of a failed job. */
+  failedReason: string | null;
+  /** When it finished (ms since the epoch, worker clock). */
+  finishedAt: number;
+  /** Its first artifact, relative to ARTIFACTS_DIR. */
+  artifactPath: string | null;
 }
 
 export class CourierClient {
@@ -73,6 +81,15 @@ export class CourierClient {
     return { jobs, failures, wallMs: performance.now() - t0 };
   }
 
+  /** One job with a single attempt, waited for, failed or not; its record. */
+  async once(job: ScreenshotJobInput): Promise<JobRecord> {
+    const { id } = await this.producer.enqueue('screenshot', job, { attempts: 1 });
+    await this.producer.waitFor('screenshot', id, 180_000).catch(() => undefined);
+    const [record] = await this.records([id]);
+    if (!record) throw new Error(`job ${id} vanished`);
+    return record;
+  }
+
   /** One pdf-report job, waited for; its latency as the producer saw it, and its result's timings. */
   async report(job: PdfReportJobInput): Promise<{ latencyMs: number; result: JobResult }> {
     const started = performance.now();
@@ -103,5 +120,9 @@ function toRecord(job: Job): JobRecord {
     processMs: finished - taken,
     attempts: job.attemptsStarted,
     timings: result?.timings ?? null,
+    url: typeof (job.data as { url?: unknown }).url === 'string' ? (job.data as { url: string }).url : null,
+    failedReason: job.failedReason || null,
+    finishedAt: finished,
+    artifactPath: result?.artifacts[0]?.path ?? null,
   };
 }

@@ -1,6 +1,7 @@
-// Everything a benchmark or fault run needs around the worker, started
-// fresh and owned by the run: a private redis-server (no other user's keys
-// or load), the Toucan-like stack on loopback, and a temporary artifacts
+// Everything a benchmark run needs around the worker, started fresh and
+// owned by the run: a private redis-server (no other user's keys or load),
+// the gallery (test/fixtures/gallery: stories drawn by real chart libraries,
+// served like a real frontend) on loopback, and a temporary artifacts
 // directory. dispose() stops all of it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,18 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
 import { RedisServer } from '../../src/demo/redis-server.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import { GalleryStack, type GalleryStory, type StoryOptions } from '../../test/fixtures/gallery/stack.js';
+
+/**
+ * The benchmark's story: an ECharts bar chart on canvas with its default
+ * animation, a title in a web font, and the gallery's 1.7 MB app bundle.
+ */
+export const BENCH_STORY: GalleryStory = 'echarts';
+export const BENCH_SELECTOR = '.tc-story';
 
 export interface BenchEnvironment {
   redis: RedisServer;
-  stack: ToucanStack;
+  gallery: GalleryStack;
   /** Temporary directory removed by dispose(); artifacts go under it. */
   dir: string;
   /** Environment of a worker (and producer) on queue prefix `prefix`. */
@@ -25,9 +33,9 @@ export interface BenchEnvironment {
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const dir = mkdtempSync(join(tmpdir(), 'courier-bench-'));
   const redis = await RedisServer.start();
-  let stack: ToucanStack;
+  let gallery: GalleryStack;
   try {
-    stack = await ToucanStack.start();
+    gallery = await GalleryStack.start();
   } catch (err) {
     await redis.dispose();
     throw err;
@@ -35,8 +43,9 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const workerEnv = (prefix: string, concurrency: number, extra: Record<string, string> = {}): Record<string, string> => ({
     REDIS_URL: redis.url,
     QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
+    FRONTEND_URL: gallery.frontendUrl,
+    BACKEND_URL: gallery.backendUrl,
+    SELECTOR: BENCH_SELECTOR,
     ARTIFACTS_DIR: join(dir, 'artifacts', prefix),
     HTTP_PORT: '0',
     CONCURRENCY: String(concurrency),
@@ -45,27 +54,19 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   });
   return {
     redis,
-    stack,
+    gallery,
     dir,
     workerEnv,
     producerConfig: (prefix) => loadConfig(workerEnv(prefix, 1)),
     async dispose() {
-      await stack.close();
+      await gallery.close();
       await redis.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/**
- * The bundled fixture story (demo/site/story.html): its data call answers
- * after `delayMs`, then it draws its chart and clears aria-busy.
- */
-export function storyPath(delayMs: number, slide = 'sales'): string {
-  return `/demo?slide=${slide}&delay=${delayMs}&export=true`;
-}
-
-/** A screenshot job of the fixture story: a PNG of the story element, stored, delivered nowhere. */
-export function screenshotJob(stack: ToucanStack, delayMs: number): ScreenshotJobInput {
-  return { url: storyPath(delayMs), auth: { token: stack.token }, format: 'png', smallApp: 'bench', title: 'Sales by region' };
+/** A screenshot job of a gallery story: a PNG of the story element, stored, delivered nowhere. Each has its own beacon run id. */
+export function storyJob(gallery: GalleryStack, story: GalleryStory = BENCH_STORY, options: StoryOptions = {}): ScreenshotJobInput {
+  return { url: gallery.storyPath(story, options), auth: { token: gallery.token }, format: 'png', smallApp: 'bench', title: 'Monthly revenue' };
 }

@@ -91,22 +91,26 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     }
   }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 
+  /** Replaces proto[name] by a function that runs `before` (given `this`), then the original. */
+  const wrap = <T>(proto: object | undefined, name: string, before: (self: T) => ((result: unknown) => void) | void): void => {
+    const original: unknown = proto ? (Object.getOwnPropertyDescriptor(proto, name)?.value as unknown) : undefined;
+    if (!proto || typeof original !== 'function') return;
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: T, ...args: unknown[]) {
+        const after = before(this);
+        const result: unknown = (original as (...a: unknown[]) => unknown).apply(this, args);
+        after?.(result);
+        return result;
+      },
+    });
+  };
+
   // Canvas drawing: the last draw call per canvas (ECharts, Chart.js and WebGL charts draw every animation frame).
   const draws = new Map<unknown, number>();
   const instrument = (proto: object | undefined, methods: string[]): void => {
-    if (!proto) return;
-    for (const name of methods) {
-      const original = (proto as Record<string, unknown>)[name];
-      if (typeof original !== 'function') continue;
-      Object.defineProperty(proto, name, {
-        configurable: true,
-        writable: true,
-        value: function (this: { canvas?: unknown }, ...args: unknown[]) {
-          draws.set(this.canvas, now());
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        },
-      });
-    }
+    for (const name of methods) wrap<{ canvas?: unknown }>(proto, name, (self) => void draws.set(self.canvas, now()));
   };
   instrument(window.CanvasRenderingContext2D?.prototype, ['fillRect', 'strokeRect', 'clearRect', 'fill', 'stroke', 'drawImage', 'fillText', 'strokeText', 'putImageData', 'reset']);
   const gl = ['drawArrays', 'drawElements', 'clear', 'drawArraysInstanced', 'drawElementsInstanced', 'drawRangeElements'];
@@ -129,6 +133,8 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     const chainStart = runningChainStart ?? now();
     const id: number = nativeSetTimeout(function (this: unknown) {
       timers.delete(id);
+      // What a pending timer does when it fires is the page's work too (it may start the next query).
+      if (now() - chainStart <= options.timerChainBudgetMs) touch('a timer fired');
       const outer = runningChainStart;
       runningChainStart = chainStart;
       try {
@@ -144,6 +150,24 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     if (id !== undefined) timers.delete(id);
     nativeClearTimeout(id);
   } as typeof window.clearTimeout;
+
+  // Requests the page's own scripts wait for, seen from inside: no race with Chromium's network events.
+  let requestsPending = 0;
+  const requestEnded = (): void => {
+    requestsPending -= 1;
+    touch('a request answered');
+  };
+  const awaited = (result: unknown): void => {
+    requestsPending += 1;
+    (result as Promise<unknown>).then(requestEnded, requestEnded);
+  };
+  wrap(window, 'fetch', () => awaited);
+  // Reading an answer's body is part of waiting for it: the chart is drawn when the JSON is parsed.
+  for (const method of ['json', 'text', 'arrayBuffer', 'blob', 'formData']) wrap(Response.prototype, method, () => awaited);
+  wrap<XMLHttpRequest>(XMLHttpRequest.prototype, 'send', (xhr) => {
+    requestsPending += 1;
+    xhr.addEventListener('loadend', requestEnded, { once: true });
+  });
 
   let lastBox = '';
   const facts = (): PageFacts => {
@@ -199,6 +223,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
       fontsLoading: document.fonts.status === 'loading',
       imagesPending,
       timersPending,
+      requestsPending,
       quietForMs: at - lastChangeAt,
       quietFrames: lastChangeAt > lastFrameAt ? 0 : quietFrames,
       lastChange,

@@ -54,6 +54,8 @@ interface FreshPage {
   context: BrowserContext;
   page: Page;
   egress: EgressListener;
+  /** Its renderer died while it waited (killed for memory, say): never hand it to a job. */
+  crashed: boolean;
 }
 
 /** The next job's FreshPage, made ahead; `value` is set once made (null if making it failed). */
@@ -185,7 +187,7 @@ export class BrowserPool {
     if (!spare?.settled) return null;
     this.spare = null;
     const fresh = spare.value;
-    if (fresh && spare.gen === gen && !gen.dead && !fresh.page.isClosed()) return fresh;
+    if (fresh && spare.gen === gen && !gen.dead && !fresh.crashed && !fresh.page.isClosed()) return fresh;
     if (fresh) this.discard(fresh);
     return null;
   }
@@ -227,7 +229,11 @@ export class BrowserPool {
     let context: BrowserContext | null = null;
     try {
       context = await gen.browser.createBrowserContext({ proxyServer: egress.proxyServer, proxyBypassList: ['<-loopback>'] });
-      return { context, page: await context.newPage(), egress };
+      const fresh: FreshPage = { context, page: await context.newPage(), egress, crashed: false };
+      fresh.page.once('error', () => {
+        fresh.crashed = true;
+      });
+      return fresh;
     } catch (err) {
       await context?.close().catch(() => undefined);
       await this.traffic.closeListener(egress);

@@ -7,7 +7,8 @@
 //   images     every picture in the element has arrived;
 //   animation  no finite animation or transition is running over the element;
 //   timers     no short timer chain (a debounce, "draw in 500 ms") is pending;
-//   network    no request is in flight, and none ended in the last moments;
+//   network    no request is in flight (as Chromium sees it, and as the page's
+//              own fetch/XHR calls see it), and none ended in the last moments;
 //   quiet      nothing changed in the element (DOM, attributes, canvas
 //              drawing, box) for QUIET_MS.
 // Judged on what the page does, not only on what it declares: the facts
@@ -35,6 +36,8 @@ export interface PageFacts {
   imagesPending: string[];
   /** Pending short timers that still count as the page's work. */
   timersPending: number;
+  /** fetch() and XMLHttpRequest calls of the page's scripts not answered yet. */
+  requestsPending: number;
   /** ms since the last change in or over the element. */
   quietForMs: number;
   /** Frames the page has produced since that change (0 when none was produced). */
@@ -102,6 +105,7 @@ export function pageUnmet(facts: PageFacts, quiet: QuietLimits): Condition[] {
   if (facts.imagesPending.length > 0) unmet.push('images');
   if (facts.animations.length > 0) unmet.push('animation');
   if (facts.timersPending > 0) unmet.push('timers');
+  if (facts.requestsPending > 0) unmet.push('network');
   if (facts.quietForMs < quiet.quietMs || facts.quietFrames < quiet.quietFrames) unmet.push('quiet');
   return unmet;
 }
@@ -114,7 +118,8 @@ export interface ReadinessVerdict {
 /** The whole verdict: the page's conditions and the network's. `facts` is null when the page did not answer. */
 export function assessReadiness(facts: PageFacts | null, network: NetworkState, limits: Limits = DEFAULT_LIMITS): ReadinessVerdict {
   const unmet = facts ? pageUnmet(facts, limits) : ['unresponsive' as const];
-  if (network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs) unmet.push('network');
+  const networkBusy = network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs;
+  if (networkBusy && !unmet.includes('network')) unmet.push('network');
   return { ready: unmet.length === 0, unmet };
 }
 
@@ -140,10 +145,12 @@ export function describeUnmet(unmet: readonly Condition[], e: Explanation): stri
     images: () => `pictures had not arrived (${named(f?.imagesPending ?? [])})`,
     animation: () => `an animation was still running (${named(f?.animations ?? [])})`,
     timers: () => `the page had ${f?.timersPending ?? 0} short timer(s) pending (a debounced query or a delayed draw)`,
-    network: () =>
-      e.network.inFlight.length > 0
-        ? `${e.network.inFlight.length} request${e.network.inFlight.length === 1 ? '' : 's'} in flight (${named(e.network.inFlight.map(describeRequest))})`
-        : 'the network was not quiet (requests kept starting)',
+    network: () => {
+      const inFlight = e.network.inFlight;
+      if (inFlight.length > 0) return `${inFlight.length} request${inFlight.length === 1 ? '' : 's'} in flight (${named(inFlight.map(describeRequest))})`;
+      if ((f?.requestsPending ?? 0) > 0) return `the page was waiting for ${f?.requestsPending} answer(s) to its own requests`;
+      return 'the network was not quiet (requests kept starting)';
+    },
     quiet: () => `the element kept changing (last: ${f?.lastChange ?? 'unknown'}, ${Math.round(f?.quietForMs ?? 0)} ms before the timeout)`,
     unresponsive: () => `the page stopped responding: its main thread is busy without end (a script in an endless loop?)${e.unresponsiveForMs ? `, for the last ${seconds(e.unresponsiveForMs)}` : ''}`,
   };

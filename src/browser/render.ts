@@ -181,6 +181,7 @@ class StorySession {
   private async waitUntilReady(deadline: number): Promise<void> {
     const outcome = await waitUntilReady(this.page, this.observer, deadline);
     if (!outcome.verdict.ready) throw await this.notReady(outcome);
+    this.log.debug({ url: this.request.url.toString(), lastChange: outcome.facts?.lastChange, quietForMs: outcome.facts?.quietForMs, quietFrames: outcome.facts?.quietFrames }, 'story ready');
   }
 
   /** The SELECTOR_TIMEOUT error: what was unmet and what the page did, with a screenshot of the page as it was. */

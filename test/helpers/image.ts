@@ -43,3 +43,22 @@ export function colorShare(png: PNG, rgb: readonly [number, number, number], tol
 export function showsChartNotLoader(png: PNG): { chart: number; loader: number } {
   return { chart: colorShare(png, CHART_BLUE), loader: colorShare(png, LOADER_GREY, 6) };
 }
+
+/**
+ * Share (0..1) of pixels that differ between two pictures of the same size
+ * by more than `tolerance` in any channel: what a person would notice. Two
+ * pictures of different sizes differ entirely.
+ */
+export function differingShare(a: PNG, b: PNG, tolerance = 24): number {
+  if (a.width !== b.width || a.height !== b.height) return 1;
+  let differing = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      if (Math.abs((a.data[i + c] ?? 0) - (b.data[i + c] ?? 0)) > tolerance) {
+        differing += 1;
+        break;
+      }
+    }
+  }
+  return differing / (a.width * a.height);
+}

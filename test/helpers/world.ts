@@ -25,6 +25,8 @@ export interface WorldOptions {
   runtime?: boolean;
   /** Extra or overriding environment for the worker. */
   env?: Env;
+  /** Keep the worker's log lines (info and up) in `logLines`, to assert on what it tells operators. */
+  captureLogs?: boolean;
 }
 
 export interface World {
@@ -40,6 +42,8 @@ export interface World {
   producer: Producer;
   /** The HTTP port of the worker (PUBLIC_URL points at it). */
   httpPort: number;
+  /** The worker's log lines, parsed (with captureLogs). */
+  logLines: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -74,7 +78,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     ...options.env,
   };
   const config = loadConfig(env);
-  const runtime = options.runtime === false ? null : await startWorkerRuntime({ config, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), httpHost: '127.0.0.1' });
+  const logLines: Record<string, unknown>[] = [];
+  const log = options.captureLogs
+    ? createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const runtime = options.runtime === false ? null : await startWorkerRuntime({ config, log, httpHost: '127.0.0.1' });
   const producer = createProducer({ config });
   return {
     prefix,
@@ -87,6 +95,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     runtime,
     producer,
     httpPort,
+    logLines,
     async close() {
       await producer.close();
       await runtime?.close();

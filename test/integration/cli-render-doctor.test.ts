@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
+import { GalleryStack } from '../fixtures/gallery/stack.js';
 import { ToucanStack, runCli } from '../fixtures/index.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { freePort } from '../setup/redis.js';
@@ -39,6 +40,23 @@ describe('courier render', () => {
     expect(run.stderr).toContain(`see ${out}.timeout.png`);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.timeout.png`)).toBe(true);
+  });
+
+  it('ends a story whose main thread hangs within its timeout, naming the unresponsive page', async () => {
+    const gallery = await GalleryStack.start();
+    try {
+      const out = join(dir, 'hang.png');
+      const galleryEnv = { ...env, FRONTEND_URL: gallery.frontendUrl, BACKEND_URL: gallery.backendUrl };
+      const started = Date.now();
+      const run = await runCli(['render', gallery.storyPath('hang'), '--out', out, '--timeout', '6000', '--selector', '.tc-story', '--token', gallery.token], galleryEnv, { timeoutMs: 120_000 });
+      // Not a speed check: before, this command ran on for minutes (it was killed at 120 s).
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/^SELECTOR_TIMEOUT: waiting for selector "\.tc-story" failed: timeout 6000ms exceeded — still unmet: the page stopped responding/m);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await gallery.close();
+    }
   });
 
   it('names every bad option at once, as INVALID_JOB', async () => {

@@ -20,6 +20,7 @@ const settled: PageFacts = {
   fontsLoading: false,
   imagesPending: [],
   timersPending: 0,
+  requestsPending: 0,
   quietForMs: 500,
   quietFrames: 30,
   lastChange: 'DOM change in div.bars',
@@ -73,6 +74,7 @@ describe('readiness rules, condition by condition', () => {
     ['images', { imagesPending: ['/photo.png'] }],
     ['animation', { animations: ['CSSTransition height on div.bar'] }],
     ['timers', { timersPending: 1 }],
+    ['network', { requestsPending: 1 }],
     ['quiet', { quietForMs: DEFAULT_LIMITS.quietMs - 1 }],
     ['quiet', { quietFrames: DEFAULT_LIMITS.quietFrames - 1 }],
   ] as [string, Partial<PageFacts>][])('is not ready while %s is unmet (%o)', (condition, change) => {
