@@ -91,7 +91,11 @@ export async function checkChromium(config: Config, log: Logger): Promise<CheckR
     });
     return [{ name: 'chromium', status: 'ok', detail: `${version} launched and rendered a page in ${Date.now() - started} ms` }];
   } catch (err) {
-    return [{ name: 'chromium', status: 'FAIL', detail: errorMessage(err), hint: "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage" }];
+    const message = errorMessage(err);
+    const hint = /sandbox|namespace/i.test(message)
+      ? "Chromium's sandbox could not start: allow user namespaces (a seccomp profile that permits them; see README, Security), or set CHROMIUM_SANDBOX=off where the platform forbids them"
+      : "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage";
+    return [{ name: 'chromium', status: 'FAIL', detail: message, hint }];
   } finally {
     await pool.close();
   }

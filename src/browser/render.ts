@@ -244,7 +244,7 @@ class StorySession {
   private reportMisbehaviour(): void {
     const { diagnostics } = this.observer;
     const story = this.request.url.toString();
-    if (diagnostics.refused.length > 0) this.log.warn({ story, refused: diagnostics.refused }, 'the story tried to reach URLs outside the network policy; they were refused');
+    if (diagnostics.refused.length > 0) this.log.warn({ story, refused: diagnostics.refused }, 'the story tried to load URLs outside the network policy; they were blocked');
     if (diagnostics.dialogs.length > 0) this.log.warn({ story, dialogs: diagnostics.dialogs }, 'the story opened dialogs; they were dismissed and the story rendered on');
   }
 }
