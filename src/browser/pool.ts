@@ -38,6 +38,12 @@ export interface BrowserPoolOptions {
    * one-shot render has no next job to prepare for).
    */
   prepareAhead?: boolean;
+  /**
+   * Log a sandbox that is off (root, or CHROMIUM_SANDBOX=off) as a warning
+   * (default): the worker says it at start. A one-shot command says it at
+   * info level, so its stderr stays for its own result.
+   */
+  warnSandboxOff?: boolean;
 }
 
 /** What a job holds besides its page: its context's way out, and the watch on the targets it starts. */
@@ -294,7 +300,7 @@ export class BrowserPool {
     const { sandbox, warning } = decideSandbox(config.chromiumSandbox, runningAsRoot());
     if (warning && !this.sandboxWarned) {
       this.sandboxWarned = true;
-      log.warn({ sandbox: false }, `Chromium's sandbox is off: ${warning}`);
+      log[this.options.warnSandboxOff === false ? 'info' : 'warn']({ sandbox: false }, `Chromium's sandbox is off: ${warning}`);
     }
     const started = Date.now();
     let browser: Browser;

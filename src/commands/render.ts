@@ -68,7 +68,7 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
       auth: token === undefined ? undefined : { token },
     }, formatProblem);
     const storyUrl = resolveStoryUrl(job.url, config.frontendUrl);
-    pool = new BrowserPool({ config, log });
+    pool = new BrowserPool({ config, log, warnSandboxOff: false });
     const renderer = createRenderer({ config, pool, log });
     const result = await renderer.render({ ...screenshotRender(job, storyUrl, config), timeoutScreenshotPath: `${out}.timeout.png` });
     const [capture] = result.captures;
