@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     const results = await runSuite({
       scenarios,
       redisUrl,
-      extraCaCerts: extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS),
+      extraCaCerts: await extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS),
       parallel,
       print: (line) => console.log(line),
       logDir: values.logs,

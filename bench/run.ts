@@ -13,12 +13,15 @@
 // still variant), misbehaving stories (hung page, dialogs, a renderer
 // killed), a 20-page PDF report, and a sustained run (500 jobs, 100 with
 // --quick) sampling the worker's memory. Writes bench/results/latest.json
-// and latest.md. What each figure means: bench/README.md.
+// and latest.md. Then the real app behind a 40 ms round trip (bench/lib/real-app.ts):
+// courier against a fresh context without the shared cache and a warm tab.
+// What each figure means: bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findChromium } from '../src/browser/pool.js';
 import { DEFAULTS } from '../src/config.js';
+import { freePort } from '../src/demo/redis-server.js';
 import type { PdfReportJobInput } from '../src/contracts/pdf-report.js';
 import { fromRoot } from '../src/paths.js';
 import { startWorkerProcess, type WorkerProcess } from '../src/demo/worker-process.js';
@@ -28,6 +31,7 @@ import { checkGallery, checkMisbehaving } from './lib/gallery-check.js';
 import { describeMachine } from './lib/machine.js';
 import { runNaive, type NaiveRun } from './lib/naive.js';
 import { againstPage, type PageTimedJob } from './lib/page-time.js';
+import { cacheGauges, realAppMarkdown, runRealApp } from './lib/real-app.js';
 import { sampleTreeMemory, treeMemory, type TreeMemory } from './lib/proc-tree.js';
 import { goalsOf, markdown, ratio, type BenchResults, type BurstFigures, type ConfigurationRow, type PhaseMedians } from './lib/results.js';
 import { median, perMinute, summarize } from './lib/stats.js';
@@ -227,9 +231,14 @@ async function main(): Promise<void> {
     await one.worker.stop();
     await four.worker.stop();
 
+    // The real app behind a round trip: courier against a fresh context without the cache and a warm tab (bench/lib/real-app.ts).
+    const realApp = await runRealApp({ redisUrl: env.redis.url, dir: env.dir, chromiumPath, jobs: mode === 'quick' ? 4 : 8, say });
+    say(`real app: courier ÷ warm tab ${realApp.courierToWarm.c1} (C=1), ${realApp.courierToWarm.c4} (C=4); fresh context ÷ warm tab ${realApp.freshToWarm.c1}, ${realApp.freshToWarm.c4}; bundle fetches per file ${realApp.courierBundleFetchesPerFile}`);
+
     // Sustained: a fresh worker, warmed up, then a backlog of jobs.
     say(`sustained: ${plan.sustained} jobs at CONCURRENCY 4`);
-    const sustainedWorker = await startWorkerProcess(env.workerEnv('bench-sustained', 4), { keepLines: false });
+    const sustainedPort = await freePort();
+    const sustainedWorker = await startWorkerProcess(env.workerEnv('bench-sustained', 4, { HTTP_PORT: String(sustainedPort) }), { keepLines: false });
     workers.push(sustainedWorker);
     const sustainedClient = new CourierClient(env.producerConfig('bench-sustained'));
     clients.push(sustainedClient);
@@ -243,6 +252,7 @@ async function main(): Promise<void> {
     const memEnd: TreeMemory = treeMemory(sustainedWorker.pid);
     const sustainedRecords = await sustainedClient.records(sustained.jobs.map((j) => j.id));
     const browserRestarts = sustainedWorker.counts.get('recycling chromium after its page budget') ?? 0;
+    const sustainedCache = { jobs: plan.sustained, cacheBytes: (await cacheGauges(sustainedPort))?.bytes ?? null, boundBytes: Number(DEFAULTS.ASSET_CACHE_MB) * 1024 * 1024 };
     say(`sustained: ${sustained.jobs.length} done, ${sustained.failures.length} failed in ${(sustained.wallMs / 1000).toFixed(1)} s; RSS ${memStart.rssMb} → ${memEnd.rssMb} MB`);
 
     // The figures.
@@ -314,11 +324,11 @@ async function main(): Promise<void> {
     };
 
     mkdirSync(flags.out, { recursive: true });
-    writeFileSync(join(flags.out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(flags.out, 'latest.md'), markdown(results));
-    const failures = [...c1.failures, ...c4.failures, ...burstFailures, ...sustained.failures, ...reportFailures, ...naive.failures];
+    writeFileSync(join(flags.out, 'latest.json'), `${JSON.stringify({ ...results, realApp: { ...realApp, sustained: sustainedCache } }, null, 2)}\n`);
+    writeFileSync(join(flags.out, 'latest.md'), markdown(results) + realAppMarkdown(realApp, sustainedCache));
+    const failures = [...c1.failures, ...c4.failures, ...burstFailures, ...sustained.failures, ...reportFailures, ...naive.failures, ...realApp.failures];
     if (failures.length > 0) say(`failures (first 5): ${failures.slice(0, 5).join(' | ')}`);
-    process.stdout.write(`\n${markdown(results)}\n`);
+    process.stdout.write(`\n${markdown(results)}${realAppMarkdown(realApp, sustainedCache)}\n`);
     const missed = results.goals.filter((g) => !g.met);
     say(`wrote ${join(flags.out, 'latest.json')} and latest.md; ${missed.length === 0 ? 'every goal met' : `goals missed: ${missed.map((g) => g.key).join(', ')}`}`);
   } finally {

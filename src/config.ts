@@ -3,6 +3,7 @@
 // together in one ConfigError so an operator fixes them in one go.
 import { z } from 'zod';
 import { TEAMS_CLOUD_SETTINGS, TEAMS_CLOUDS, type TeamsCloud } from './delivery/teams-clouds.js';
+import { secretWeakness } from './secret-strength.js';
 
 export type AppType = 'SingleTenant' | 'MultiTenant';
 
@@ -45,6 +46,15 @@ export interface Config {
   };
   teamsServiceUrls: string[];
   logLevel: string;
+  /** `auto`: Chromium's sandbox on unless the worker runs as root; `off`: the operator's explicit opt-out (warned at start). */
+  chromiumSandbox: 'auto' | 'off';
+  /** Bearer token /metrics asks for; null leaves it open (cluster-internal). */
+  metricsToken: string | null;
+  /** Bytes of the frontend's public, immutable files kept for all jobs; 0 turns the shared cache off. */
+  assetCacheBytes: number;
+  /** How long finished jobs stay in Redis (for jobs that do not say; BullMQ's removeOnComplete/removeOnFail), in seconds. */
+  keepCompletedJobsSeconds: number;
+  keepFailedJobsSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +115,11 @@ const RULES: Record<string, Rule> = {
   MICROSOFT_CLOUD: { schema: z.enum(TEAMS_CLOUDS), expects: TEAMS_CLOUDS.join(', ') },
   MICROSOFT_LOGIN_URL: { schema: httpUrl, expects: 'an http(s) URL' },
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS), expects: LOG_LEVELS.join(', ') },
+  CHROMIUM_SANDBOX: { schema: z.enum(['auto', 'off']), expects: 'auto (on unless the worker runs as root) or off' },
+  METRICS_TOKEN: { schema: z.string().min(16), expects: 'at least 16 characters' },
+  ASSET_CACHE_MB: { schema: z.coerce.number().min(0).max(64 * 1024), expects: 'megabytes, from 0 (off)' },
+  JOBS_KEEP_COMPLETED_DAYS: { schema: z.coerce.number().min(0).max(3650), expects: 'a number of days, 0 or more' },
+  JOBS_KEEP_FAILED_DAYS: { schema: z.coerce.number().min(0).max(3650), expects: 'a number of days, 0 or more' },
 };
 
 export const DEFAULTS = {
@@ -128,10 +143,14 @@ export const DEFAULTS = {
   MICROSOFT_LOGIN_URL: TEAMS_CLOUD_SETTINGS.public.loginUrl,
   TEAMS_SERVICE_URLS: TEAMS_CLOUD_SETTINGS.public.serviceUrlPrefix,
   LOG_LEVEL: 'info',
+  CHROMIUM_SANDBOX: 'auto',
+  ASSET_CACHE_MB: '256',
+  JOBS_KEEP_COMPLETED_DAYS: '7',
+  JOBS_KEEP_FAILED_DAYS: '30',
 } as const;
 
 /** Names of the variables that hold secrets; their values never reach logs or error messages. */
-export const SECRET_VARIABLES = ['MICROSOFT_APP_PASSWORD', 'ARTIFACT_LINK_SECRET', 'SMTP_URL'] as const;
+export const SECRET_VARIABLES = ['MICROSOFT_APP_PASSWORD', 'ARTIFACT_LINK_SECRET', 'SMTP_URL', 'METRICS_TOKEN'] as const;
 
 export interface LoadOptions {
   /** Variables the calling command cannot work without (e.g. the worker needs FRONTEND_URL). */
@@ -152,7 +171,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     if (!rule) return raw as T;
     const result = rule.schema.safeParse(raw);
     if (result.success) return result.data as T;
-    const shown = (SECRET_VARIABLES as readonly string[]).includes(name) ? '(hidden)' : JSON.stringify(raw);
+    // A URL keeps its shape but never its password (REDIS_URL, …).
+    const shown = (SECRET_VARIABLES as readonly string[]).includes(name) ? '(hidden)' : JSON.stringify(redactCredentialsIn(raw));
     problems.push(`${name}=${shown}: expected ${rule.expects}`);
     return undefined;
   };
@@ -210,8 +230,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   if (publicUrl !== undefined && artifactLinkSecret === null) {
     problems.push('ARTIFACT_LINK_SECRET is required with PUBLIC_URL: the HMAC key that signs artifact links');
   }
-  if (artifactLinkSecret !== null && artifactLinkSecret.length < 16) {
-    problems.push('ARTIFACT_LINK_SECRET=(hidden): expected at least 16 characters');
+  const weakness = artifactLinkSecret !== null ? secretWeakness(artifactLinkSecret) : null;
+  if (weakness !== null) {
+    problems.push(`ARTIFACT_LINK_SECRET=(hidden): guessable, ${weakness}; make one with \`openssl rand -hex 32\``);
   }
 
   const smtp = parse<string>('SMTP_URL', value('SMTP_URL'));
@@ -264,10 +285,20 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     teamsServiceUrls,
     logLevel: parse<string>('LOG_LEVEL', withDefault('LOG_LEVEL')) ?? 'info',
+    chromiumSandbox: parse<'auto' | 'off'>('CHROMIUM_SANDBOX', withDefault('CHROMIUM_SANDBOX')) ?? 'auto',
+    metricsToken: parse<string>('METRICS_TOKEN', value('METRICS_TOKEN')) ?? null,
+    assetCacheBytes: Math.round((parse<number>('ASSET_CACHE_MB', withDefault('ASSET_CACHE_MB')) ?? 256) * 1024 * 1024),
+    keepCompletedJobsSeconds: Math.round((parse<number>('JOBS_KEEP_COMPLETED_DAYS', withDefault('JOBS_KEEP_COMPLETED_DAYS')) ?? 7) * 86400),
+    keepFailedJobsSeconds: Math.round((parse<number>('JOBS_KEEP_FAILED_DAYS', withDefault('JOBS_KEEP_FAILED_DAYS')) ?? 30) * 86400),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Any URL inside a value shown to people, with its password replaced (`redis://:***@host`). */
+export function redactCredentialsIn(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi, (_, scheme: string, user: string) => `${scheme}${user}:***@`);
 }
 
 /** The SMTP URL with its password replaced, for logs and doctor output. */

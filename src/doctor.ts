@@ -4,6 +4,7 @@
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
+import { decideSandbox, runningAsRoot } from './browser/chromium.js';
 import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
 import { checkSmtp as smtpCheck } from './delivery/email.js';
@@ -82,16 +83,21 @@ export async function checkRedis(config: Pick<Config, 'redisUrl'>): Promise<Chec
 }
 
 export async function checkChromium(config: Config, log: Logger): Promise<CheckResult[]> {
-  const pool = new BrowserPool({ config, log });
+  const pool = new BrowserPool({ config, log, warnSandboxOff: false });
   const started = Date.now();
   try {
     const version = await pool.withPage(async (page) => {
       await page.goto('data:text/html,<p>courier</p>');
       return page.browser().version();
     });
-    return [{ name: 'chromium', status: 'ok', detail: `${version} launched and rendered a page in ${Date.now() - started} ms` }];
+    const { sandbox } = decideSandbox(config.chromiumSandbox, runningAsRoot());
+    return [{ name: 'chromium', status: 'ok', detail: `${version} launched and rendered a page in ${Date.now() - started} ms (sandbox ${sandbox ? 'on' : 'off'})` }];
   } catch (err) {
-    return [{ name: 'chromium', status: 'FAIL', detail: errorMessage(err), hint: "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage" }];
+    const message = errorMessage(err);
+    const hint = /sandbox|namespace/i.test(message)
+      ? "Chromium's sandbox could not start: allow user namespaces (a seccomp profile that permits them; see README, Security), or set CHROMIUM_SANDBOX=off where the platform forbids them"
+      : "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage";
+    return [{ name: 'chromium', status: 'FAIL', detail: message, hint }];
   } finally {
     await pool.close();
   }

@@ -58,18 +58,47 @@ export function outgoingHeaders(headers: Record<string, string>, decision: Reque
   return out;
 }
 
-/**
- * Host names Chromium may resolve at all: a second wall behind request
- * interception, for traffic interception does not see (WebSocket, prefetch).
- * Returns a --host-resolver-rules value, or null when every allowed origin
- * is an IP literal (nothing to resolve).
- */
-export function hostResolverRules(origins: Iterable<string>): string | null {
-  const hosts = new Set<string>();
-  for (const origin of origins) {
-    const host = new URL(origin).hostname;
-    if (!/^[\d.]+$/.test(host) && !host.startsWith('[')) hosts.add(host);
-  }
-  if (hosts.size === 0) return null;
-  return ['MAP * ~NOTFOUND', ...[...hosts].map((h) => `EXCLUDE ${h}`)].join(', ');
+/** A WebSocket URL is judged as the http(s) origin it shares a server with (ws → http, wss → https). */
+export function decideWebSocket(url: string, policy: NetworkPolicy): RequestDecision {
+  return decide(url.replace(/^ws(s?):/i, 'http$1:'), policy);
 }
+
+/** The port a URL's scheme implies when it names none. */
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
+
+/** `host:port` of a URL (IPv6 hosts in brackets), or null for a URL without a network host. */
+export function hostPortOf(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (!parsed.hostname) return null;
+  const port = parsed.port || DEFAULT_PORTS[parsed.protocol];
+  return port ? `${parsed.hostname.toLowerCase()}:${port}` : null;
+}
+
+/**
+ * What the egress proxy does with a CONNECT (a tunnel for https, wss, and
+ * ws through a proxy): allowed only to the host and port of an allowed
+ * origin. Inside a tunnel the proxy sees nothing, and there is nothing more
+ * to see: the other end is one of the stack's own servers. Pure.
+ */
+export function decideTunnel(hostPort: string, policy: NetworkPolicy): RequestDecision {
+  const wanted = hostPort.toLowerCase();
+  for (const origin of policy.allowedOrigins) {
+    if (hostPortOf(origin) === wanted) return { action: 'allow', withToken: false };
+  }
+  return { action: 'block', reason: `${hostPort} is not the host and port of an allowed origin` };
+}
+
+/**
+ * Chromium's --host-resolver-rules: resolve nothing. Every request leaves
+ * through the egress proxy, which resolves the allowed hosts itself, so
+ * Chromium never needs a DNS answer; a name it tried to resolve anyway (a
+ * bug, a feature we did not know of) would be a way out, e.g. a secret
+ * spelled as a host name and read off the DNS server's log. The rule also
+ * applies to IP literals, so the proxies' own address is excepted.
+ */
+export const RESOLVE_NOTHING = 'MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';

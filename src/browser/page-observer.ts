@@ -5,9 +5,12 @@
 // first navigation. Every call into the page goes through `call()`, which
 // gives it a deadline and ends it at once if the renderer crashes, so a hung
 // or dead page can never hold a job past its budget.
-import type { Page } from 'puppeteer-core';
+import type { CDPSession, Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
+import { decideWebSocket, type NetworkPolicy } from './network-policy.js';
 import type { InFlightRequest, NetworkState } from './readiness.js';
+import { REFUSED_HEADER } from './traffic/egress-proxy.js';
+import { RefusalLedger } from './traffic/refusals.js';
 import type { PageDiagnostics } from './types.js';
 
 const MAX_LISTED = 10;
@@ -35,7 +38,12 @@ export class PageUnresponsiveError extends Error {
 }
 
 export class PageObserver {
-  readonly diagnostics: PageDiagnostics = { documentStatus: null, failedRequests: [], blockedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
+  /** Everything the story tried to reach and was refused, wherever it was refused (router, proxy, popup guard). */
+  readonly ledger = new RefusalLedger();
+  private readonly seen: Omit<PageDiagnostics, 'blockedRequests' | 'refused'> = { documentStatus: null, failedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
+  /** Chromium's id of the page's target (known after attach). */
+  targetId = '';
+  private cdp: CDPSession | null = null;
   /** Requests in flight, by Chromium's request id: a request seen twice (a font, a merged preload) is one entry. */
   private readonly inFlight = new Map<string, Tracked>();
   private lastNetworkActivityAt = Date.now();
@@ -51,22 +59,39 @@ export class PageObserver {
     page.on('pageerror', (error) => this.noteConsoleError(error instanceof Error ? error.message : String(error)));
     page.on('dialog', (dialog) => {
       // A dialog stops the page's scripts until someone answers it; nobody is there to.
-      if (this.diagnostics.dialogs.length < MAX_LISTED) this.diagnostics.dialogs.push(`${dialog.type()}: ${dialog.message().slice(0, 200)}`);
+      if (this.seen.dialogs.length < MAX_LISTED) this.seen.dialogs.push(`${dialog.type()}: ${dialog.message().slice(0, 200)}`);
       void dialog.dismiss().catch(() => undefined);
     });
     page.on('response', (res) => {
-      if (res.request().isNavigationRequest() && res.frame() === page.mainFrame()) this.diagnostics.documentStatus = res.status();
+      if (res.request().isNavigationRequest() && res.frame() === page.mainFrame()) this.seen.documentStatus = res.status();
     });
+  }
+
+  /** What the page did, refusals included (as far as known now). */
+  get diagnostics(): PageDiagnostics {
+    const refused = this.ledger.list();
+    return { ...this.seen, blockedRequests: [...new Set(refused.map((r) => r.url))].slice(0, MAX_LISTED), refused };
+  }
+
+  noteDocumentStatus(status: number): void {
+    this.seen.documentStatus = status;
   }
 
   /**
    * Follows the page's requests through Chromium's own Network events, by
    * request id: a request Chromium reports twice (a font, a merged preload)
    * is one entry, and every way a request ends (finished, failed, served
-   * from cache, headers received) ends it. Call before the first navigation.
+   * from cache, headers received) ends it. Also sees what interception
+   * does not: WebSockets the page opens and windows it opens (popups), so
+   * their refusals are named. Call before the first navigation.
    */
-  async attach(page: Page): Promise<void> {
+  async attach(page: Page, policy: NetworkPolicy): Promise<void> {
     const cdp = await page.createCDPSession();
+    this.cdp = cdp;
+    cdp.on('Network.webSocketCreated', (e) => {
+      if (decideWebSocket(e.url, policy).action === 'block') this.ledger.intent(e.url, 'websocket');
+    });
+    cdp.on('Page.windowOpen', (e) => this.ledger.refused(e.url, 'popup'));
     cdp.on('Network.requestWillBeSent', (e) => {
       // A beacon is fire-and-forget: the page never waits for it.
       if (!/^https?:/.test(e.request.url) || e.type === 'Ping') return;
@@ -78,7 +103,9 @@ export class PageObserver {
       // reads (or a stream such as SSE) would otherwise keep it "busy" forever.
       const tracked = this.inFlight.get(e.requestId);
       this.settle(e.requestId);
-      if (e.response.status >= 400) this.listFailure({ method: tracked?.method ?? 'GET', url: e.response.url, status: e.response.status });
+      // The egress proxy's own refusals are listed as refused, not as failed.
+      const refusedByProxy = Object.keys(e.response.headers).some((name) => name.toLowerCase() === REFUSED_HEADER);
+      if (e.response.status >= 400 && !refusedByProxy) this.listFailure({ method: tracked?.method ?? 'GET', url: e.response.url, status: e.response.status });
     });
     cdp.on('Network.requestServedFromCache', (e) => this.settle(e.requestId));
     cdp.on('Network.loadingFinished', (e) => this.settle(e.requestId));
@@ -90,7 +117,15 @@ export class PageObserver {
         this.listFailure({ method: tracked.method, url: tracked.url, status: null, error: e.errorText });
       }
     });
-    await cdp.send('Network.enable');
+    const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
+    this.targetId = info.targetInfo.targetId;
+  }
+
+  /** Whether the page's context holds cookies Chromium would send with a request to `url` (then it is not shared). */
+  async hasCookiesFor(url: string): Promise<boolean> {
+    if (!this.cdp) return true;
+    const { cookies } = await this.cdp.send('Network.getCookies', { urls: [url] });
+    return cookies.length > 0;
   }
 
   get crashed(): boolean {
@@ -114,10 +149,6 @@ export class PageObserver {
       const timer = setTimeout(done, ms);
       this.networkWaiters.add(done);
     });
-  }
-
-  noteBlocked(url: string): void {
-    if (this.diagnostics.blockedRequests.length < MAX_LISTED && !this.diagnostics.blockedRequests.includes(url)) this.diagnostics.blockedRequests.push(url);
   }
 
   /**
@@ -166,11 +197,14 @@ export class PageObserver {
   }
 
   private listFailure(entry: PageDiagnostics['failedRequests'][number]): void {
-    if (this.diagnostics.failedRequests.length < MAX_LISTED) this.diagnostics.failedRequests.push(entry);
+    if (this.seen.failedRequests.length < MAX_LISTED) this.seen.failedRequests.push(entry);
   }
 
   private noteConsoleError(text: string): void {
-    this.diagnostics.consoleErrorCount += 1;
-    if (this.diagnostics.consoleErrors.length < MAX_LISTED) this.diagnostics.consoleErrors.push(text.slice(0, 300));
+    this.seen.consoleErrorCount += 1;
+    if (this.seen.consoleErrors.length < MAX_LISTED) this.seen.consoleErrors.push(text.slice(0, 300));
+    // Local files never reach interception: Chromium refuses them to an http(s) page and only logs it.
+    const local = /Not allowed to load local resource: (\S+)/.exec(text)?.[1];
+    if (local) this.ledger.refused(local, 'local-file');
   }
 }

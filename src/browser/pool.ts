@@ -10,21 +10,26 @@
 // on a small machine), and a finished job's context is closed after the job
 // has its result. A prepared context is still used by one job only and
 // closed after it: isolation is unchanged, only the waiting moves.
-import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { hostResolverRules } from './network-policy.js';
+import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, killProcessGroup, runningAsRoot } from './chromium.js';
+import type { AssetCache } from './traffic/asset-cache.js';
+import type { EgressListener } from './traffic/egress-proxy.js';
+import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
+import { TrafficLayer } from './traffic/traffic-layer.js';
+
+export { CHROMIUM_ARGS, chromiumArgs, findChromium } from './chromium.js';
 
 export type PoolHealth = 'idle' | 'up' | 'down';
 export type RestartReason = 'crash' | 'recycle';
 
 export interface BrowserPoolOptions {
-  config: Pick<Config, 'chromiumPath' | 'concurrency' | 'browserRecycleAfter' | 'frontendUrl' | 'backendUrl' | 'allowedOrigins'>;
+  config: Pick<Config, 'chromiumPath' | 'concurrency' | 'browserRecycleAfter'> & Partial<Pick<Config, 'chromiumSandbox'>>;
   log: Logger;
-  /** Origins whose host names Chromium may resolve (defaults to the config's frontend, backend and ALLOWED_ORIGINS). */
-  resolvableOrigins?: string[];
+  /** The traffic layer every context's traffic goes through (default: the pool's own, closed with it). */
+  traffic?: TrafficLayer;
   onRestart?: (reason: RestartReason) => void;
   onPagesInUse?: (count: number) => void;
   /**
@@ -33,74 +38,28 @@ export interface BrowserPoolOptions {
    * one-shot render has no next job to prepare for).
    */
   prepareAhead?: boolean;
+  /**
+   * Log a sandbox that is off (root, or CHROMIUM_SANDBOX=off) as a warning
+   * (default): the worker says it at start. A one-shot command says it at
+   * info level, so its stderr stays for its own result.
+   */
+  warnSandboxOff?: boolean;
 }
 
-const CANDIDATE_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome', '/opt/google/chrome/chrome'];
-
-/**
- * Flags for a headless worker in a container. The background-networking
- * family keeps Chromium from phoning home (on a closed network those calls
- * fail by the hundred); --no-sandbox because containers rarely grant the
- * user namespaces the sandbox needs, and the page is already confined by
- * the network policy and a non-root user.
- */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--disable-extensions',
-  '--disable-default-apps',
-  '--disable-breakpad',
-  '--disable-domain-reliability',
-  // HttpsUpgrades would turn an http:// FRONTEND_URL into https://, an origin the policy then blocks.
-  // Headless Chromium still builds a window's browser UI for every browser
-  // context, and since ~M14x that UI preloads two WebUI omnibox popups, each
-  // in its own renderer process; with a fresh context per job they cost more
-  // CPU than the story itself (measured: 3 renderer processes per job instead
-  // of 1, about 5× the floor's CPU per job). The spare renderer is a process
-  // kept warm for a context's next navigation; ours never has one (the
-  // story's page is made ahead, and its first navigation keeps its process).
-  '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,CalculateNativeWinOcclusion,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--no-pings',
-  '--dns-prefetch-disable',
-  '--metrics-recording-only',
-  '--mute-audio',
-  '--hide-scrollbars',
-  '--font-render-hinting=none',
-];
-
-/**
- * A new array of courier's flags (plus `extra`) for each launch: puppeteer
- * moves `--disable-features` out of the array it is given (it merges the
- * list with its own), so a shared array would lose our features after the
- * first launch, and a relaunched browser would run without them.
- */
-export function chromiumArgs(extra: string[] = []): string[] {
-  return [...CHROMIUM_ARGS, ...extra];
-}
-
-export function findChromium(explicit: string | undefined): string {
-  if (explicit) {
-    if (!existsSync(explicit)) throw new CourierError('BROWSER_CRASHED', `CHROMIUM_PATH=${explicit} does not exist`);
-    return explicit;
-  }
-  const found = CANDIDATE_PATHS.find((p) => existsSync(p));
-  if (!found) {
-    throw new CourierError('BROWSER_CRASHED', `no Chromium found (looked at ${CANDIDATE_PATHS.join(', ')}); install Debian's chromium or set CHROMIUM_PATH`);
-  }
-  return found;
+/** What a job holds besides its page: its context's way out, and the watch on the targets it starts. */
+export interface PageLease {
+  egress: EgressListener;
+  /** The worker's shared cache of public static files (null: off). */
+  cache: AssetCache | null;
+  /** Reports the context's popups and workers to the job until the context closes. */
+  watchTargets(job: TargetWatchJob): void;
 }
 
 /** A fresh browser context and a blank page in it, for exactly one job. */
 interface FreshPage {
   context: BrowserContext;
   page: Page;
+  egress: EgressListener;
   /** Its renderer died while it waited (killed for memory, say): never hand it to a job. */
   crashed: boolean;
 }
@@ -115,6 +74,7 @@ interface Spare {
 /** One launched browser and its bookkeeping. */
 interface Generation {
   browser: Browser;
+  targets: TargetWatch;
   pid: number | null;
   served: number;
   active: number;
@@ -131,10 +91,15 @@ export class BrowserPool {
   private closed = false;
   private lastLaunchFailed = false;
   private spare: Spare | null = null;
+  private sandboxWarned = false;
   private readonly options: BrowserPoolOptions;
+  private readonly traffic: TrafficLayer;
+  private readonly ownsTraffic: boolean;
 
   constructor(options: BrowserPoolOptions) {
     this.options = options;
+    this.ownsTraffic = !options.traffic;
+    this.traffic = options.traffic ?? new TrafficLayer({ log: options.log });
   }
 
   get pagesInUse(): number {
@@ -162,17 +127,17 @@ export class BrowserPool {
    * result does not wait for it). If the browser dies meanwhile, the error
    * is BROWSER_CRASHED (the next call relaunches it).
    */
-  async withPage<T>(fn: (page: Page) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async withPage<T>(fn: (page: Page, lease: PageLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
     await this.acquireSlot(signal);
     let gen: Generation | null = null;
-    let context: BrowserContext | null = null;
+    let fresh: FreshPage | null = null;
     try {
       gen = await this.generation();
       gen.active += 1;
       gen.served += 1;
       if (gen.served >= this.options.config.browserRecycleAfter) this.retire(gen);
-      const fresh = this.takeSpare(gen) ?? (await openFreshPage(gen.browser));
-      context = fresh.context;
+      fresh = this.takeSpare(gen) ?? (await this.openFreshPage(gen));
+      const owned = fresh;
       // Make the next job's page once this one's document has loaded: from
       // then on the job mostly waits for its story's data. Made earlier, it
       // would hold up this job's first steps (Chromium starting a renderer
@@ -181,10 +146,12 @@ export class BrowserPool {
         const owner = gen;
         fresh.page.once('domcontentloaded', () => this.prepareSpare(owner));
       }
-      const onAbort = () => void fresh.context.close().catch(() => undefined);
+      const onAbort = () => void owned.context.close().catch(() => undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
+      const targets = gen.targets;
+      const lease: PageLease = { egress: owned.egress, cache: this.traffic.cache, watchTargets: (job) => targets.watch(owned.context.id ?? '', job) };
       try {
-        return await fn(fresh.page);
+        return await fn(owned.page, lease);
       } catch (err) {
         if (gen.dead) throw crashed(err);
         throw err;
@@ -195,8 +162,8 @@ export class BrowserPool {
       if (gen?.dead && !(err instanceof CourierError && err.code === 'BROWSER_CRASHED')) throw crashed(err);
       throw err;
     } finally {
-      if (context) {
-        const closing = context.close().catch(() => undefined);
+      if (fresh) {
+        const closing = this.closeFresh(fresh, gen);
         if (!this.options.prepareAhead) await closing;
       }
       if (gen) {
@@ -217,6 +184,7 @@ export class BrowserPool {
     const all = [...this.retired, ...(this.current ? [this.current] : [])];
     this.current = null;
     await Promise.all(all.map((g) => this.closeGeneration(g)));
+    if (this.ownsTraffic) await this.traffic.close();
   }
 
   /** The prepared page, if one is ready for this browser; never waits for one still being made. */
@@ -235,7 +203,7 @@ export class BrowserPool {
     if (!this.options.prepareAhead || this.closed || this.spare || gen.dead || gen.retiring) return;
     const spare: Spare = { gen, settled: false, value: null };
     this.spare = spare;
-    openFreshPage(gen.browser).then(
+    this.openFreshPage(gen).then(
       (fresh) => {
         spare.settled = true;
         spare.value = fresh;
@@ -258,7 +226,32 @@ export class BrowserPool {
   }
 
   private discard(fresh: FreshPage): void {
-    void fresh.context.close().catch(() => undefined);
+    void this.closeFresh(fresh, null);
+  }
+
+  /** A new browser context behind its own egress listener, and a blank page in it; undone if any step fails. */
+  private async openFreshPage(gen: Generation): Promise<FreshPage> {
+    const egress = await this.traffic.openListener();
+    let context: BrowserContext | null = null;
+    try {
+      context = await gen.browser.createBrowserContext({ proxyServer: egress.proxyServer, proxyBypassList: ['<-loopback>'] });
+      const fresh: FreshPage = { context, page: await context.newPage(), egress, crashed: false };
+      fresh.page.once('error', () => {
+        fresh.crashed = true;
+      });
+      return fresh;
+    } catch (err) {
+      await context?.close().catch(() => undefined);
+      await this.traffic.closeListener(egress);
+      throw err;
+    }
+  }
+
+  /** The context first (its pages stop), then its listener. */
+  private async closeFresh(fresh: FreshPage, gen: Generation | null): Promise<void> {
+    if (gen && fresh.context.id) gen.targets.unwatch(fresh.context.id);
+    await fresh.context.close().catch(() => undefined);
+    await this.traffic.closeListener(fresh.egress);
   }
 
   private async acquireSlot(signal?: AbortSignal): Promise<void> {
@@ -304,16 +297,21 @@ export class BrowserPool {
 
   private async launch(): Promise<Generation> {
     const { config, log } = this.options;
-    const origins = this.options.resolvableOrigins ?? [config.frontendUrl?.origin, config.backendUrl?.origin, ...config.allowedOrigins].filter((o): o is string => !!o);
-    const rules = origins.length > 0 ? hostResolverRules(origins) : null;
-    const args = chromiumArgs(rules ? [`--host-resolver-rules=${rules}`] : []);
+    const { sandbox, warning } = decideSandbox(config.chromiumSandbox, runningAsRoot());
+    if (warning && !this.sandboxWarned) {
+      this.sandboxWarned = true;
+      log[this.options.warnSandboxOff === false ? 'info' : 'warn']({ sandbox: false }, `Chromium's sandbox is off: ${warning}`);
+    }
     const started = Date.now();
     let browser: Browser;
     try {
+      const args = chromiumArgs(egressArgs(await this.traffic.catchAllProxy()), { sandbox });
       browser = await puppeteer.launch({
         executablePath: findChromium(config.chromiumPath),
         headless: true,
         args,
+        // Only what Chromium needs to run: none of the worker's secrets.
+        env: chromiumEnv(),
         pipe: true,
         // Some story captures legitimately take tens of seconds; a hung browser is caught by the phase budgets.
         protocolTimeout: 120_000,
@@ -326,8 +324,16 @@ export class BrowserPool {
       if (err instanceof CourierError) throw err;
       throw new CourierError('BROWSER_CRASHED', `Chromium could not be launched: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
     }
+    let targets: TargetWatch;
+    try {
+      targets = await TargetWatch.start(browser);
+    } catch (err) {
+      this.lastLaunchFailed = true;
+      await browser.close().catch(() => undefined);
+      throw new CourierError('BROWSER_CRASHED', `Chromium started but did not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     this.lastLaunchFailed = false;
-    const gen: Generation = { browser, pid: browser.process()?.pid ?? null, served: 0, active: 0, retiring: false, dead: false };
+    const gen: Generation = { browser, targets, pid: browser.process()?.pid ?? null, served: 0, active: 0, retiring: false, dead: false };
     browser.on('disconnected', () => this.onDisconnected(gen));
     if (this.closed) {
       await this.closeGeneration(gen);
@@ -371,31 +377,6 @@ export class BrowserPool {
     }
     gen.dead = true;
     killProcessGroup(gen.pid);
-  }
-}
-
-/** Chromium's helpers (zygote, renderers, GPU) share the browser's process group; kill them all. */
-function killProcessGroup(pid: number | null): void {
-  if (pid === null) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** A new browser context and a blank page in it; the context is closed again if the page cannot be made. */
-async function openFreshPage(browser: Browser): Promise<FreshPage> {
-  const context = await browser.createBrowserContext();
-  try {
-    const fresh: FreshPage = { context, page: await context.newPage(), crashed: false };
-    fresh.page.once('error', () => {
-      fresh.crashed = true;
-    });
-    return fresh;
-  } catch (err) {
-    await context.close().catch(() => undefined);
-    throw err;
   }
 }
 

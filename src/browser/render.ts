@@ -21,11 +21,13 @@ import { captureElement } from './capture.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageObserver, PageUnresponsiveError } from './page-observer.js';
 import { probeScript } from './page-probe.js';
-import type { BrowserPool } from './pool.js';
+import type { BrowserPool, PageLease } from './pool.js';
 import { describeUnmet } from './readiness.js';
 import { waitUntilReady, type ReadinessOutcome } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
 import { routeRequests } from './request-router.js';
+import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
+import { watchWebRtc } from './traffic/webrtc-watch.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
 /** Budgets of the phases after readiness (open + ready share the request's timeoutMs). */
@@ -52,8 +54,8 @@ async function renderStory(deps: RendererDeps, request: RenderRequest): Promise<
   const policy = policyFor(deps.config, frontend);
   let session: StorySession | null = null;
   try {
-    return await deps.pool.withPage((page) => {
-      session = new StorySession(page, policy, request, deps);
+    return await deps.pool.withPage((page, lease) => {
+      session = new StorySession(page, lease, policy, request, deps);
       return session.run();
     }, request.signal);
   } catch (err) {
@@ -68,6 +70,7 @@ class StorySession {
 
   constructor(
     private readonly page: Page,
+    private readonly lease: PageLease,
     private readonly policy: NetworkPolicy,
     private readonly request: RenderRequest,
     private readonly deps: RendererDeps,
@@ -94,6 +97,7 @@ class StorySession {
       },
       PHASE_BUDGET_MS.capture,
     );
+    this.lease.egress.bind(null);
     this.reportMisbehaviour();
     return { captures, timings, diagnostics: this.observer.diagnostics };
   }
@@ -115,9 +119,18 @@ class StorySession {
 
   // ── open ────────────────────────────────────────────────────────────────
   private async open(deadline: number): Promise<void> {
-    const { page, request, observer } = this;
-    await observer.attach(page);
-    routeRequests(page, { policy: this.policy, token: request.token, observer, log: this.log });
+    const { page, request, observer, policy, lease } = this;
+    await observer.attach(page, policy);
+    // From here on, everything the story starts is this job's: what its
+    // context sends through the egress proxy, and the targets it opens.
+    lease.egress.bind({
+      policy,
+      onRefused: (refusal) => observer.ledger.proxyRefused(refusal),
+      onUpstreamError: (target, message) => this.log.debug({ target, message }, 'egress proxy could not reach an allowed server'),
+    });
+    lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId });
+    await watchWebRtc(page, observer.ledger);
+    routeRequests(page, { policy, token: request.token, observer, log: this.log, cache: lease.cache });
     await page.evaluateOnNewDocument(probeScript(request.selector, this.deps.config.busySelector));
     await page.setRequestInterception(true);
     await page.setBypassServiceWorker(true);
@@ -139,7 +152,12 @@ class StorySession {
       throw await this.openFailure(err);
     }
     const status = response?.status() ?? null;
-    if (status !== null) observer.diagnostics.documentStatus = status;
+    // The egress proxy could not reach the frontend: say it as Chromium would have.
+    const unreachable = response?.headers()[UNREACHABLE_HEADER];
+    if (status === 502 && unreachable) {
+      throw new CourierError('NAVIGATION_FAILED', `open: the story document could not be loaded (${unreachable} at ${request.url.toString()}); check FRONTEND_URL and that the frontend is reachable from the worker (courier doctor)`);
+    }
+    if (status !== null) observer.noteDocumentStatus(status);
     if (status !== null && status >= 400) {
       throw new CourierError('NAVIGATION_FAILED', `open: the story document ${request.url.toString()} answered HTTP ${status}`);
     }
@@ -226,21 +244,9 @@ class StorySession {
   private reportMisbehaviour(): void {
     const { diagnostics } = this.observer;
     const story = this.request.url.toString();
-    const refused = refusedLoads(diagnostics);
-    if (refused.length > 0) this.log.warn({ story, refused }, 'the story tried to load URLs outside the network policy; they were blocked');
+    if (diagnostics.refused.length > 0) this.log.warn({ story, refused: diagnostics.refused }, 'the story tried to load URLs outside the network policy; they were blocked');
     if (diagnostics.dialogs.length > 0) this.log.warn({ story, dialogs: diagnostics.dialogs }, 'the story opened dialogs; they were dismissed and the story rendered on');
   }
-}
-
-/**
- * What a rendered page tried to load and was refused: requests the network
- * policy blocked, and local files Chromium itself refuses to an http(s)
- * page (they never reach the policy; the page only logs "Not allowed to
- * load local resource"). Pure.
- */
-export function refusedLoads(diagnostics: PageDiagnostics): string[] {
-  const local = diagnostics.consoleErrors.flatMap((text) => /Not allowed to load local resource: (\S+)/.exec(text)?.[1] ?? []);
-  return [...new Set([...diagnostics.blockedRequests, ...local])];
 }
 
 function describeFailure(f: PageDiagnostics['failedRequests'][number]): string {

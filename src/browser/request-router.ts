@@ -1,32 +1,95 @@
-// Applies the network policy to each request the story page makes: refused
-// requests are aborted and listed; allowed ones leave with the bearer token
-// when (and only when) they go to the backend.
+// Applies the network policy to each request the story page makes (its
+// frames and dedicated workers included): refused requests are aborted and
+// recorded with how they were made; allowed ones leave with the bearer token
+// when (and only when) they go to the backend, and the frontend's public
+// static files are answered from the shared asset cache. This is the first
+// wall and the one that sees inside TLS; the egress proxy behind it is the
+// wall for everything this one never sees.
 import type { HTTPRequest, Page } from 'puppeteer-core';
 import type { Logger } from '../log.js';
 import { decide, outgoingHeaders, type NetworkPolicy } from './network-policy.js';
 import type { PageObserver } from './page-observer.js';
+import type { AssetCache } from './traffic/asset-cache.js';
+import type { How } from './traffic/refusals.js';
 
 export interface RouterOptions {
   policy: NetworkPolicy;
   token: string | undefined;
   observer: PageObserver;
   log: Logger;
+  /** The worker's shared cache of public static files; null: every request goes to the network. */
+  cache: AssetCache | null;
 }
+
+/** What a page loads that may come from the shared cache (never a document, a stream, a beacon or media ranges). */
+const CACHEABLE_TYPES = new Set(['script', 'stylesheet', 'font', 'image', 'fetch', 'xhr', 'manifest', 'other']);
 
 export function routeRequests(page: Page, options: RouterOptions): void {
-  page.on('request', (req) => route(req, options));
+  page.on('request', (req) => route(page, req, options));
 }
 
-function route(req: HTTPRequest, { policy, token, observer, log }: RouterOptions): void {
+function route(page: Page, req: HTTPRequest, options: RouterOptions): void {
+  const { policy, token, observer, log } = options;
   if (req.isInterceptResolutionHandled()) return;
   const url = req.url();
   const decision = decide(url, policy);
   if (decision.action === 'block') {
-    observer.noteBlocked(url);
-    log.debug({ url, reason: decision.reason }, 'request blocked by the network policy');
+    const how = howRequested(page, req);
+    observer.ledger.refused(url, how);
+    log.debug({ url, how, reason: decision.reason }, 'request blocked by the network policy');
     void req.abort('blockedbyclient').catch(() => undefined);
     return;
   }
-  const continued = token !== undefined ? req.continue({ headers: outgoingHeaders(req.headers(), decision, token) }) : req.continue();
-  void continued.catch(() => undefined);
+  const onwards = () => {
+    const continued = token !== undefined ? req.continue({ headers: outgoingHeaders(req.headers(), decision, token) }) : req.continue();
+    void continued.catch(() => undefined);
+  };
+  if (options.cache && !decision.withToken && mayShare(req, policy)) {
+    fromCache(req, options.cache, observer).then(
+      (answered) => (answered ? undefined : onwards()),
+      (err: unknown) => {
+        log.debug({ url, err: err instanceof Error ? err.message : String(err) }, 'the asset cache could not answer; Chromium fetches it');
+        onwards();
+      },
+    );
+    return;
+  }
+  onwards();
+}
+
+/**
+ * A request whose answer any job would get alike: a GET for a static file
+ * on the frontend or an ALLOWED_ORIGINS origin, never the backend, carrying
+ * no credentials of the page's own. Pure.
+ */
+export function mayShare(req: Pick<HTTPRequest, 'method' | 'url' | 'resourceType' | 'headers' | 'isNavigationRequest' | 'redirectChain'>, policy: NetworkPolicy): boolean {
+  if (req.method() !== 'GET' || req.isNavigationRequest() || req.redirectChain().length > 0 || !CACHEABLE_TYPES.has(req.resourceType())) return false;
+  const origin = new URL(req.url()).origin;
+  if (origin === policy.backendOrigin || !policy.allowedOrigins.has(origin)) return false;
+  return !Object.keys(req.headers()).some((name) => /^(authorization|cookie)$/i.test(name));
+}
+
+/** Answers from the shared cache; false when the cache cannot (the request then goes on to the network). */
+async function fromCache(req: HTTPRequest, cache: AssetCache, observer: PageObserver): Promise<boolean> {
+  const url = req.url();
+  // A cookie the story set for this origin would go with the request: then the answer is that user's, not shared.
+  if (await observer.hasCookiesFor(url)) return false;
+  const headers = Object.fromEntries(Object.entries(req.headers()).map(([name, value]) => [name.toLowerCase(), value]));
+  const served = await cache.serve({ url, headers });
+  if (!served) return false;
+  await req.respond({ status: served.status, headers: served.headers, body: served.body });
+  return true;
+}
+
+/** How the page made a request, as reported with its refusal. */
+export function howRequested(page: Page, req: HTTPRequest): How {
+  if (req.redirectChain().length > 0) return 'redirect';
+  const type = req.resourceType();
+  if (type === 'eventsource') return 'eventsource';
+  if (type === 'ping') return 'beacon';
+  const frame = req.frame();
+  if (req.isNavigationRequest()) return frame === page.mainFrame() ? 'navigation' : 'iframe';
+  // A dedicated worker's requests belong to no frame.
+  if (frame === null) return 'worker';
+  return 'request';
 }

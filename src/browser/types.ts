@@ -3,6 +3,7 @@ import type { Viewport } from '../contracts/common.js';
 import type { Annotation } from '../contracts/screenshot.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
+import type { RefusedAttempt } from './traffic/refusals.js';
 
 export type CaptureFormat = 'png' | 'jpeg' | 'pdf';
 
@@ -54,7 +55,10 @@ export interface Capture {
 export interface PageDiagnostics {
   documentStatus: number | null;
   failedRequests: { method: string; url: string; status: number | null; error?: string }[];
+  /** URLs of the refused attempts (the first few), as SELECTOR_TIMEOUT lists them. */
   blockedRequests: string[];
+  /** Every attempt to reach outside the network policy, refused, with how it was made. */
+  refused: RefusedAttempt[];
   /** The first few console errors and uncaught exceptions. */
   consoleErrors: string[];
   consoleErrorCount: number;

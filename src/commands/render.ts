@@ -1,7 +1,7 @@
 // `courier render <url> --out <file>`: one render, no Redis (CONTRACT §1).
 // The options are checked with the same contract as a screenshot job, and
 // the file appears at --out only when the render succeeded.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BrowserPool } from '../browser/pool.js';
@@ -24,6 +24,7 @@ interface RenderOptions {
   scale?: string;
   timeout?: string;
   token?: string;
+  tokenFile?: string;
   lang?: string;
   timezone?: string;
 }
@@ -39,7 +40,8 @@ export function register(program: Command): void {
     .option('--height <px>', 'viewport height', '618')
     .option('--scale <factor>', 'deviceScaleFactor', '1')
     .option('--timeout <ms>', 'time for the story to become ready (default SELECTOR_TIMEOUT_MS)')
-    .option('--token <token>', 'bearer token for the backend (BACKEND_URL origin only)')
+    .option('--token-file <file>', 'a file holding the bearer token for the backend (BACKEND_URL origin only); or set COURIER_TOKEN')
+    .option('--token <token>', 'the bearer token itself (shows in the process list: prefer --token-file or COURIER_TOKEN)')
     .option('--lang <tag>', 'Accept-Language and navigator.language, e.g. fr-FR')
     .option('--timezone <iana>', 'time zone of the page, e.g. Europe/Paris')
     .action((url: string, options: RenderOptions) => renderCommand(url, options));
@@ -54,6 +56,7 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
   let pool: BrowserPool | null = null;
   try {
     const formatProblem = format ? [] : [`--out: must end in .png, .jpeg, .jpg or .pdf (got ${JSON.stringify(options.out)})`];
+    const token = await tokenOf(options);
     const job = validateJob('screenshot', {
       url,
       format,
@@ -62,10 +65,10 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
       viewport: { width: Number(options.width), height: Number(options.height), deviceScaleFactor: Number(options.scale) },
       lang: options.lang,
       timezone: options.timezone,
-      auth: options.token === undefined ? undefined : { token: options.token },
+      auth: token === undefined ? undefined : { token },
     }, formatProblem);
     const storyUrl = resolveStoryUrl(job.url, config.frontendUrl);
-    pool = new BrowserPool({ config, log, resolvableOrigins: [storyUrl.origin, config.backendUrl?.origin, ...config.allowedOrigins].filter((o): o is string => !!o) });
+    pool = new BrowserPool({ config, log, warnSandboxOff: false });
     const renderer = createRenderer({ config, pool, log });
     const result = await renderer.render({ ...screenshotRender(job, storyUrl, config), timeoutScreenshotPath: `${out}.timeout.png` });
     const [capture] = result.captures;
@@ -85,4 +88,26 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
     fail(err);
   }
   await pool.close();
+}
+
+/**
+ * The bearer token: --token-file, else COURIER_TOKEN, else --token (which
+ * every user of the machine can read in the process list). A token file's
+ * surrounding whitespace (a final newline) is not part of the token.
+ */
+async function tokenOf(options: RenderOptions): Promise<string | undefined> {
+  if (options.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.tokenFile, 'utf8');
+    } catch (err) {
+      throw new CourierError('INVALID_JOB', `--token-file ${options.tokenFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    const token = text.trim();
+    if (token === '') throw new CourierError('INVALID_JOB', `--token-file ${options.tokenFile}: the file is empty`);
+    return token;
+  }
+  const fromEnv = process.env.COURIER_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  return options.token;
 }

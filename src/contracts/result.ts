@@ -20,10 +20,20 @@ export const deliveryReport = z.discriminatedUnion('type', [
 
 export const timings = z.record(z.string().regex(/^[a-z][A-Za-z]*Ms$/), z.number().min(0));
 
+/** How a story tried to reach outside the network policy (see README, Security). */
+export const refusedHow = z.enum(['request', 'navigation', 'redirect', 'iframe', 'worker', 'shared-worker', 'service-worker', 'websocket', 'webrtc', 'popup', 'eventsource', 'beacon', 'local-file', 'tunnel', 'http']);
+
+/** What the rendered stories did that people should know of, although the job succeeded. */
+export const jobDiagnostics = z.strictObject({
+  /** Every attempt to reach outside the allowed origins, refused: its URL (or host:port) and how it was made. */
+  refused: z.array(z.strictObject({ url: z.string(), how: refusedHow })),
+});
+
 export const jobResult = z.strictObject({
   artifacts: z.array(artifact),
   deliveries: z.array(deliveryReport),
   timings,
+  diagnostics: jobDiagnostics.optional(),
   state: z.enum(['ok', 'triggered']).optional(),
   value: z.number().nullable().optional(),
   notified: z.boolean().optional(),
@@ -33,3 +43,4 @@ export type Artifact = z.infer<typeof artifact>;
 export type DeliveryReport = z.infer<typeof deliveryReport>;
 export type Timings = z.infer<typeof timings>;
 export type JobResult = z.infer<typeof jobResult>;
+export type JobDiagnostics = z.infer<typeof jobDiagnostics>;

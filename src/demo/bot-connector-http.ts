@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromRoot } from '../paths.js';
+import { ensureLoopbackTls, LOOPBACK_CA_PATH } from './loopback-tls.js';
 
 /** The CA that signed the stand-in's certificate: give it to Node as NODE_EXTRA_CA_CERTS (read at process start only). */
-export const LOOPBACK_CA_PATH = fromRoot('demo', 'tls', 'ca.crt');
+export { LOOPBACK_CA_PATH };
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -67,7 +67,8 @@ export function findDataUri(card: unknown): { mime: string; data: Buffer } | nul
  * when another bundle is already set, a temporary file with both (Node takes
  * a single file).
  */
-export function extraCaCertsWithLoopbackCa(current: string | undefined): string {
+export async function extraCaCertsWithLoopbackCa(current: string | undefined): Promise<string> {
+  await ensureLoopbackTls();
   if (!current || current === LOOPBACK_CA_PATH) return LOOPBACK_CA_PATH;
   const bundle = join(mkdtempSync(join(tmpdir(), 'courier-ca-')), 'ca-bundle.crt');
   writeFileSync(bundle, `${readFileSync(current, 'utf8').trimEnd()}\n${readFileSync(LOOPBACK_CA_PATH, 'utf8')}`);

@@ -22,16 +22,15 @@
 // the post (as a 502/504 from Teams may), and, given a directory, writes each
 // posted card (and its inline image).
 //
-// It listens with the committed loopback certificate (demo/tls/): a client
-// trusts it only when NODE_EXTRA_CA_CERTS points at demo/tls/ca.crt.
+// It listens with a loopback certificate made at run time (loopback-tls.ts):
+// a client trusts it only when NODE_EXTRA_CA_CERTS includes LOOPBACK_CA_PATH.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fromRoot } from '../paths.js';
+import { ensureLoopbackTls } from './loopback-tls.js';
 import { findDataUri, json, readBody, TEAMS_ERROR_CODES } from './bot-connector-http.js';
 import { checkPostBody, TEAMS_LIMITS, ThreadRate, type Refusal } from './teams-rules.js';
 import type {
@@ -177,8 +176,9 @@ export class BotConnectorStandIn {
   }
 
   private async listen(): Promise<void> {
+    const { key, cert } = await ensureLoopbackTls();
     const server = createServer(
-      { key: readFileSync(fromRoot('demo', 'tls', 'server.key')), cert: readFileSync(fromRoot('demo', 'tls', 'server.crt')) },
+      { key, cert },
       (req, res) => {
         this.route(req, res).catch((err: unknown) => {
           if (!res.headersSent) json(res, 500, { error: { code: 'InternalError', message: String(err) } });

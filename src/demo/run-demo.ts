@@ -93,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       ARTIFACTS_DIR: join(out, 'artifacts'),
       HTTP_PORT: String(httpPort),
       PUBLIC_URL: `http://127.0.0.1:${httpPort}/`,
-      ARTIFACT_LINK_SECRET: randomBytes(24).toString('base64url'),
+      ARTIFACT_LINK_SECRET: randomBytes(32).toString('hex'),
       SMTP_URL: smtp.url(),
       MAIL_FROM: 'Toucan <toucan@demo.example.com>',
       MICROSOFT_APP_ID: bot.appId,
@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       LOG_LEVEL: 'info',
     };
     started.worker = await startWorkerProcess(
-      { ...env, NODE_EXTRA_CA_CERTS: extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
+      { ...env, NODE_EXTRA_CA_CERTS: await extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS) },
       {
         // Only what the demo sets: an operator's own SMTP_URL or RECIPIENT_DOMAINS must not leak in.
         inheritEnv: false,

@@ -27,6 +27,9 @@ export interface WorkerProcessOptions {
   keepLines?: boolean;
   /** Sees every log line as it arrives. */
   onLine?: (line: LogLine) => void;
+  /** Run as this user and group (the caller must be root): as the container runs it, not as root. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface WorkerProcess {
@@ -68,6 +71,7 @@ export function spawnWorkerProcess(env: Record<string, string | undefined>, opti
     cwd: fromRoot(),
     env: { ...base, HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
   if (child.pid === undefined) throw new Error(`could not start the ${name} worker process`);
   const pid = child.pid;

@@ -7,6 +7,7 @@
 //   lock → load → deliver what an earlier attempt left pending → evaluate →
 //   commit the next state with its messages (one atomic step) → deliver them
 //   → fail the job if the evaluation failed (its retries apply).
+import { concatRefusals, type RefusedAttempt } from '../browser/traffic/refusals.js';
 import type { Capture } from '../browser/types.js';
 import { evaluateAnswer } from '../alerts/evaluate.js';
 import { MESSAGE_KIND, transition, type AlertSettings, type EvaluationOutcome } from '../alerts/state.js';
@@ -72,6 +73,8 @@ class AlertRun {
   private readonly artifacts: Artifact[] = [];
   private readonly deliveries: DeliveryReport[] = [];
   private readonly timings: Record<string, number> = {};
+  /** What the attached story tried to reach and was refused (it rendered all the same). */
+  private refused: RefusedAttempt[] = [];
   private notified = false;
 
   constructor(
@@ -225,6 +228,7 @@ class AlertRun {
       const artifact = await artifacts.save({ queue: 'alert', jobId: this.job.id, at, capture, variant });
       this.artifacts.push(artifact);
       for (const key of ['openMs', 'readyMs', 'captureMs'] as const) this.timings[key] = (this.timings[key] ?? 0) + rendered.timings[key];
+      this.refused = concatRefusals([this.refused, rendered.diagnostics.refused]);
       return { image: { data: capture.data, mime: 'image/png', width: capture.width, height: capture.height, artifactPath: artifact.path } };
     } catch (err) {
       if (signal.aborted || this.job.attempt < this.job.maxAttempts) throw err;
@@ -243,6 +247,7 @@ class AlertRun {
   }
 
   result(state: 'ok' | 'triggered', value: number | null): JobResult {
-    return { artifacts: this.artifacts, deliveries: this.deliveries, timings: this.timings, state, value, notified: this.notified };
+    const diagnostics = this.refused.length > 0 ? { diagnostics: { refused: this.refused } } : {};
+    return { artifacts: this.artifacts, deliveries: this.deliveries, timings: this.timings, ...diagnostics, state, value, notified: this.notified };
   }
 }

@@ -5,6 +5,7 @@
 // error and nothing is delivered. Assembly runs off the event loop, so the
 // job's lock keeps being renewed while a large report is put together.
 import { setMaxListeners } from 'node:events';
+import { concatRefusals } from '../browser/traffic/refusals.js';
 import type { Capture, RenderResult } from '../browser/types.js';
 import type { Viewport } from '../contracts/common.js';
 import { MAX_REPORT_PAGES, type PdfReportJob } from '../contracts/pdf-report.js';
@@ -88,6 +89,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   return {
     artifacts,
     deliveries,
+    diagnostics: { refused: concatRefusals(rendered.map((r) => r.diagnostics.refused)) },
     timings: { renderMs, openMs: sum('openMs'), readyMs: sum('readyMs'), captureMs: sum('captureMs'), assembleMs, ...(job.deliver.length > 0 ? { deliverMs } : {}) },
   };
 }
@@ -103,6 +105,7 @@ interface RenderedPage {
   pdf: Capture | undefined;
   png: Capture | undefined;
   timings: RenderResult['timings'];
+  diagnostics: RenderResult['diagnostics'];
 }
 
 /**
@@ -133,6 +136,7 @@ async function renderAllPages(job: PdfReportJob, urls: URL[], titles: string[], 
         pdf: result.captures.find((c) => c.format === 'pdf'),
         png: result.captures.find((c) => c.format === 'png'),
         timings: result.timings,
+        diagnostics: result.diagnostics,
       };
     } catch (err) {
       throw pageError(err, i, job.pages.length, titles[i] ?? '');

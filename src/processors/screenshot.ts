@@ -90,6 +90,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   return {
     artifacts: [artifact],
     deliveries,
+    diagnostics: { refused: rendered.diagnostics.refused },
     timings: {
       openMs,
       readyMs,

@@ -26,14 +26,13 @@ export interface JobInputByQueue {
 
 /**
  * Defaults every courier producer uses (CONTRACT §3): 3 attempts, backoff
- * 5 s, 10 s, 20 s. Finished jobs are kept a while so `enqueue --wait`,
- * the backend and operators can read results and failure reasons.
+ * 5 s, 10 s, 20 s. How long finished jobs are kept is left to the worker
+ * (JOBS_KEEP_COMPLETED_DAYS, JOBS_KEEP_FAILED_DAYS): one setting, in one
+ * place, for every job that does not say otherwise.
  */
 export const DEFAULT_JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 5000 },
-  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
 } as const satisfies JobsOptions;
 
 /** BullMQ options a caller may override per job. */

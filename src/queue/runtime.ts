@@ -9,6 +9,7 @@ import { createArtifactStore } from '../artifacts/store.js';
 import { startArtifactSweeper } from '../artifacts/sweep.js';
 import { BrowserPool } from '../browser/pool.js';
 import { createRenderer } from '../browser/render.js';
+import { TrafficLayer } from '../browser/traffic/traffic-layer.js';
 import type { Config } from '../config.js';
 import { QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { createDeliveryService } from '../delivery/deliver.js';
@@ -71,9 +72,10 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const entries = await Promise.all(countQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const));
     return Object.fromEntries(entries);
   };
-  // The pool's restart hook only fires after launch, when `metrics` exists.
-  const browserPool = new BrowserPool({ config, log, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
-  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts });
+  // The pool's restart hook and the cache's hook only fire once jobs run, when `metrics` exists.
+  const traffic = new TrafficLayer({ log, assetCacheBytes: config.assetCacheBytes, onCacheServed: (outcome, bytes) => metrics.countAssetCache(outcome, bytes) });
+  const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
+  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 } });
   const renderer = createRenderer({ config, pool: browserPool, log });
 
   const artifacts = createArtifactStore({ dir: config.artifactsDir });
@@ -103,6 +105,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
             },
             artifactsRoot: artifacts.root,
             linkSecret: config.artifactLinkSecret,
+            metricsToken: config.metricsToken,
           },
           { port: config.httpPort, host: options.httpHost },
         );
@@ -137,6 +140,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         sweeper.stop();
         await workers.close();
         await browserPool.close();
+        await traffic.close();
         await delivery.close();
         await Promise.all(countQueues.map((q) => q.close()));
         redis.disconnect();

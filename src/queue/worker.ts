@@ -23,7 +23,7 @@ import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
 import { workerConnection } from './connection.js';
-import { DEFAULT_JOB_OPTIONS } from './producer.js';
+import { scrubFinishedJob } from './scrub.js';
 
 /**
  * Locks for renders of tens of seconds. The lock lasts 30 s and is renewed
@@ -139,7 +139,11 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     deps.metrics.countJob(queue, 'completed');
     deps.metrics.observePhase(queue, 'queued', queuedMs, 'ok');
     deps.metrics.observePhase(queue, 'total', totalMs, 'ok');
-    log.info({ outcome: 'completed', timings: checked.data.timings, totalMs, artifacts: checked.data.artifacts.map((a) => a.path), deliveries: checked.data.deliveries.length }, 'job completed');
+    const refused = checked.data.diagnostics?.refused ?? [];
+    log.info(
+      { outcome: 'completed', timings: checked.data.timings, totalMs, artifacts: checked.data.artifacts.map((a) => a.path), deliveries: checked.data.deliveries.length, ...(refused.length > 0 ? { refused } : {}) },
+      'job completed',
+    );
     return checked.data;
   } catch (err) {
     const unrecoverable = err instanceof UnrecoverableError || (err instanceof CourierError && !err.retried);
@@ -183,8 +187,13 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
       name: `${hostname()}:${process.pid}`,
       ...lock,
       // For jobs added without these options (e.g. by another producer), so Redis does not keep every job forever.
-      removeOnComplete: DEFAULT_JOB_OPTIONS.removeOnComplete,
-      removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,
+      removeOnComplete: { age: config.keepCompletedJobsSeconds, count: 10_000 },
+      removeOnFail: { age: config.keepFailedJobsSeconds, count: 10_000 },
+    });
+    // A finished job keeps no token (its last attempt is over; nothing will run it again).
+    worker.on('completed', (job) => void scrubFinishedJob(job, deps.log));
+    worker.on('failed', (job) => {
+      if (job?.finishedOn) void scrubFinishedJob(job, deps.log);
     });
     worker.on('error', (err) => deps.log.warn({ queue, err: errorMessage(err) }, 'queue worker error (Redis unreachable?); it keeps retrying'));
     worker.on('stalled', (jobId) => deps.log.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock); back in the queue for another worker'));

@@ -1,9 +1,10 @@
 // The worker's HTTP port (CONTRACT §6), on node:http:
 //   GET /healthz    the process is alive (no dependency is checked)
 //   GET /readyz     every readiness check passes (Redis answers, Chromium up): 200, else 503
-//   GET /metrics    Prometheus text
+//   GET /metrics    Prometheus text (with METRICS_TOKEN set, only for `Authorization: Bearer <it>`)
 //   GET /artifacts/<path>?expires=…&signature=…   a rendered file, only with a valid,
 //                   unexpired HMAC; 403 for a bad, expired or escaping link; 404 if gone
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,6 +29,8 @@ export interface HttpServerDeps {
   linkSecret: string | null;
   /** Seconds since the epoch (tests move the clock). */
   nowSeconds?: () => number;
+  /** METRICS_TOKEN: /metrics answers only requests bearing it; null leaves it open. */
+  metricsToken?: string | null;
 }
 
 export interface RunningHttpServer {
@@ -115,12 +118,23 @@ export function createHttpHandler(deps: HttpServerDeps): (req: IncomingMessage, 
     if (rawPath === '/healthz') return send(res, 200, 'ok\n');
     if (rawPath === '/readyz') return readyz(res);
     if (rawPath === '/metrics') {
+      if (deps.metricsToken && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
+        res.setHeader('www-authenticate', 'Bearer realm="courier metrics"');
+        return send(res, 401, 'unauthorized: /metrics needs Authorization: Bearer <METRICS_TOKEN>\n');
+      }
       const { contentType, body } = await deps.metrics.render();
       return send(res, 200, body, contentType);
     }
     if (rawPath.startsWith(ARTIFACTS_PREFIX)) return artifact(req, res, rawPath, url);
     send(res, 404, 'not found: try /healthz, /readyz, /metrics or a signed /artifacts/ link\n');
   };
+}
+
+/** Compares in constant time (over hashes, so the lengths do not show either). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /** Listens on `port` (0: any free port, for tests); resolves once bound. */

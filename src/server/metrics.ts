@@ -20,6 +20,8 @@ export interface MetricsSources {
   pagesInUse?: () => number;
   /** Job counts per queue and state, read at scrape time; may reject (Redis down). */
   queueCounts?: () => Promise<QueueCounts>;
+  /** What the shared asset cache holds now. */
+  assetCache?: () => { bytes: number; entries: number };
 }
 
 export interface Metrics {
@@ -31,6 +33,8 @@ export interface Metrics {
   observePhase(queue: QueueName, phase: Phase | 'queued' | 'total', ms: number, outcome: Exclude<PhaseEvent, 'started'>): void;
   countDelivery(channel: string, outcome: string): void;
   countBrowserRestart(reason: string): void;
+  /** One answer of the shared asset cache: hit, revalidated, miss or private (fetched, not shareable). */
+  countAssetCache(outcome: string, bytes: number): void;
   /** The Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -103,7 +107,40 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     },
   });
 
+  const cacheAnswers = new Counter({
+    name: 'courier_asset_cache_requests_total',
+    help: 'Static files the shared asset cache answered, by outcome (hit, revalidated: 304 from the server, miss: fetched and stored, private: fetched, not shareable)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const cacheBytes = new Counter({
+    name: 'courier_asset_cache_served_bytes_total',
+    help: 'Bytes the shared asset cache handed to pages, by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'courier_asset_cache_bytes',
+    help: 'Bytes held by the shared asset cache (bounded by ASSET_CACHE_MB)',
+    registers: [registry],
+    collect() {
+      if (sources.assetCache) this.set(sources.assetCache().bytes);
+    },
+  });
+  new Gauge({
+    name: 'courier_asset_cache_entries',
+    help: 'Files held by the shared asset cache',
+    registers: [registry],
+    collect() {
+      if (sources.assetCache) this.set(sources.assetCache().entries);
+    },
+  });
+
   // Known series start at zero, so a rate() over them works from the first scrape.
+  for (const outcome of ['hit', 'revalidated', 'miss', 'private']) {
+    cacheAnswers.inc({ outcome }, 0);
+    cacheBytes.inc({ outcome }, 0);
+  }
   for (const queue of QUEUE_NAMES) for (const outcome of JOB_OUTCOMES) jobs.inc({ queue, outcome }, 0);
   for (const channel of ['email', 'teams']) for (const outcome of ['sent', 'already-sent', 'failed']) deliveries.inc({ channel, outcome }, 0);
   for (const reason of ['crash', 'recycle']) restarts.inc({ reason }, 0);
@@ -115,6 +152,10 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     observePhase: (queue, phase, ms, outcome) => phases.observe({ queue, phase, outcome }, ms / 1000),
     countDelivery: (channel, outcome) => deliveries.inc({ channel, outcome }),
     countBrowserRestart: (reason) => restarts.inc({ reason }),
+    countAssetCache: (outcome, bytes) => {
+      cacheAnswers.inc({ outcome });
+      cacheBytes.inc({ outcome }, bytes);
+    },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

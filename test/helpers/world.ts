@@ -3,6 +3,7 @@
 // an artifacts directory, the worker's environment and config, a worker
 // runtime in this process, and a producer, all on a queue prefix of the
 // test's own.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +63,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     ARTIFACTS_DIR: artifactsDir,
     HTTP_PORT: String(httpPort),
     PUBLIC_URL: `http://127.0.0.1:${httpPort}/`,
-    ARTIFACT_LINK_SECRET: `${options.name}-link-secret-0123456789`,
+    ARTIFACT_LINK_SECRET: randomBytes(32).toString('hex'),
     SMTP_URL: smtp.url(),
     MAIL_FROM: 'Toucan <toucan@corp.example.com>',
     CONCURRENCY: '2',

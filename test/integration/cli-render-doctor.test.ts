@@ -1,5 +1,5 @@
 // `courier render` and `courier doctor` as an operator runs them: the real CLI, real Chromium.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,15 +21,24 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 describe('courier render', () => {
-  it('writes the PNG and exits 0', async () => {
+  it('writes the PNG and exits 0, the token read from --token-file (never on the command line)', async () => {
     const out = join(dir, 'story.png');
-    const run = await runCli(['render', '/demo?slide=sales', '--out', out, '--token', stack.token, '--scale', '2'], env);
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${stack.token}\n`, { mode: 0o600 });
+    const run = await runCli(['render', '/demo?slide=sales', '--out', out, '--token-file', tokenFile, '--scale', '2'], env);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('image/png, 2000×1040');
     const png = decodePng(readFileSync(out));
     expect([png.width, png.height]).toEqual([2000, 1040]);
     expect(showsChartNotLoader(png).chart).toBeGreaterThan(0.1);
+  });
+
+  it('takes the token from COURIER_TOKEN', async () => {
+    const out = join(dir, 'revenue.png');
+    const run = await runCli(['render', '/demo?slide=revenue', '--out', out], { ...env, COURIER_TOKEN: stack.token });
+    expect(run.status).toBe(0);
+    expect(showsChartNotLoader(decodePng(readFileSync(out))).chart).toBeGreaterThan(0.1);
   });
 
   it('writes nothing at --out and prints the coded error when the story is never ready', async () => {

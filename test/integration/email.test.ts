@@ -1,6 +1,7 @@
 // The email channel over real SMTP on loopback: the real EmailSender
 // (nodemailer, pooled) against the smtp-sink with AUTH, messages parsed with
 // mailparser. The image and the PDF are real captures of the fixture story.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { checkArtifactSignature } from '../../src/server/signing.js';
 import { captureStory, parse, quietLogger, reportInput, shareInput, testConfig, type StoryCapture } from './email-fixtures.js';
 
 const AUTH = { user: 'courier', pass: 'p@ss:w/rd%' };
-const SECRET = 'a-secret-of-at-least-16-chars';
+// A link secret as an operator makes one (openssl rand -hex 32): a guessable one is refused.
+const SECRET = randomBytes(32).toString('hex');
 let capture: StoryCapture;
 let sink: SmtpSink;
 let dir: string;

@@ -143,6 +143,27 @@ describe('/metrics', () => {
   });
 });
 
+it('/metrics asks for METRICS_TOKEN when one is set', async () => {
+  const guarded = await startHttpServer(
+    { log, metrics: createMetrics({ pagesInUse: () => 0 }), readiness: {}, artifactsRoot: root, linkSecret: null, metricsToken: 'metrics-token-0123456789' },
+    { port: 0, host: '127.0.0.1' },
+  );
+  try {
+    const at = `http://127.0.0.1:${guarded.port}/metrics`;
+    const open = await fetch(at);
+    expect(open.status).toBe(401);
+    expect(open.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await fetch(at, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const allowed = await fetch(at, { headers: { authorization: 'Bearer metrics-token-0123456789' } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('courier_pages_in_use 0');
+    // Health stays open: probes carry no token.
+    expect((await fetch(`http://127.0.0.1:${guarded.port}/healthz`)).status).toBe(200);
+  } finally {
+    await guarded.close();
+  }
+});
+
 describe('signed artifact links', () => {
   const path = 'screenshot/2026-11-20/42.png';
 

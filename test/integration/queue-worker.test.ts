@@ -2,11 +2,11 @@
 // rendering the fixture Toucan stack, SMTP on loopback, and the worker's
 // HTTP port. Jobs go in through the producer API (or raw BullMQ, as another
 // producer would), results come back through Redis.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Config } from '../../src/config.js';
 import { jobResult } from '../../src/contracts/result.js';
 import type { SmtpSink } from '../../src/demo/smtp-sink.js';
@@ -23,7 +23,7 @@ import { rejection } from '../helpers/rejection.js';
 
 let world: World;
 let prefix: string;
-const secret = 'queue-worker-test-secret-0123456789';
+const secret = randomBytes(32).toString('hex');
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 let stack: ToucanStack;
 let smtp: SmtpSink;
@@ -71,8 +71,11 @@ describe('a screenshot job', () => {
     expect(chart).toBeGreaterThan(0.05);
     expect(loader).toBeLessThan(0.001);
     expect(Object.keys(result.timings).sort()).toEqual(['captureMs', 'openMs', 'queuedMs', 'readyMs']);
+    expect(result.diagnostics).toEqual({ refused: [] });
     // The backend saw the bearer token; the story loaded with it.
     expect(stack.backendRequests.some((r) => r.authorization === `Bearer ${stack.token}`)).toBe(true);
+    // Once finished, the job's stored payload keeps no token.
+    await vi.waitFor(async () => expect((await rawQueue.getJob(id))?.data).toEqual({ url: story(), smallApp: 'Sales', title: 'Sales by region' }), { timeout: 10_000 });
 
     // The worker serves the file behind a signed link.
     const link = new URL(signArtifactUrl(new URL('http://x/'), secret, artifact?.path ?? '', Math.floor(Date.now() / 1000) + 600));
@@ -114,12 +117,14 @@ describe('failures', () => {
   });
 
   it('a job added by another producer with an invalid payload fails with INVALID_JOB naming each problem, without retry', async () => {
-    const job = await rawQueue.add('screenshot', { url: story(), format: 'gif', colour: 'red' }, { attempts: 3 });
+    const job = await rawQueue.add('screenshot', { url: story(), format: 'gif', colour: 'red', auth: { token: 'another-users-token' } }, { attempts: 3 });
     const failure = await failureOf(producer.waitFor('screenshot', job.id ?? '', 60_000));
     expect(failure.code).toBe('INVALID_JOB');
     expect(failure.reason).toMatch(/format: /);
     expect(failure.reason).toMatch(/colour: unknown field/);
     expect((await rawQueue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
+    // Failed for the last time: no token left in Redis.
+    await vi.waitFor(async () => expect((await rawQueue.getJob(job.id ?? ''))?.data).not.toHaveProperty('auth'), { timeout: 10_000 });
   });
 
   it('a transient failure (SMTP down) is retried, then succeeds, and the message is sent once', async () => {
@@ -135,10 +140,13 @@ describe('failures', () => {
     const afterFirst = await rawQueue.getJob(id);
     expect(afterFirst?.attemptsMade).toBe(1);
     expect(afterFirst?.failedReason).toMatch(/^DELIVERY_FAILED: /);
+    // Not finished: the retry still needs its token.
+    expect((afterFirst?.data as { auth?: unknown } | undefined)?.auth).toEqual({ token: stack.token });
     await smtp.start();
 
     const result = await producer.waitFor('screenshot', id, 90_000);
     expect(result.deliveries).toEqual([expect.objectContaining({ type: 'email', status: 'sent' })]);
+    await vi.waitFor(async () => expect((await rawQueue.getJob(id))?.data).not.toHaveProperty('auth'), { timeout: 10_000 });
     expect(smtp.messagesFor('retry@corp.example.com')).toHaveLength(1);
   });
 

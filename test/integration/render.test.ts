@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERLAY_ID, annotationNodes, drawOverlay } from '../../src/browser/annotate.js';
 import { BrowserPool } from '../../src/browser/pool.js';
+import { policyFor } from '../../src/browser/network-policy.js';
 import { NAME_SHIM } from '../../src/browser/page-probe.js';
 import { createRenderer } from '../../src/browser/render.js';
 import type { RenderRequest } from '../../src/browser/types.js';
@@ -213,7 +214,9 @@ describe('render: annotations are drawn by Chromium, inside the element only', (
         { type: 'text', at: [950, 10], text: 'far too long a label to fit inside' },
       ],
     });
-    const seen = await pool.withPage(async (page) => {
+    const seen = await pool.withPage(async (page, lease) => {
+      // Straight through the pool: the page reaches the stack only once a policy is bound to its context.
+      lease.egress.bind({ policy: policyFor(config, config.frontendUrl!), onRefused: () => undefined });
       await page.evaluateOnNewDocument(NAME_SHIM);
       await page.setViewport({ width: 1280, height: 700 });
       await page.setExtraHTTPHeaders({ authorization: `Bearer ${stack.token}` });

@@ -3,6 +3,7 @@
 // fallbacks in order (inline, smaller, link, none), the retries Microsoft
 // documents (429 with the time in the body, 412, 502, 503, 504) within one
 // delivery, and a 403 for a team the bot is not in.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { rejection } from '../helpers/rejection.js';
 import { cardImage, chartPng, configFor as configWith, findElement, register as registerWith, shareMessage, targetOf } from '../helpers/teams.js';
 
 const log = createLogger('silent');
-const SECRET = 'a-secret-of-32-characters-long!!';
+const SECRET = randomBytes(32).toString('hex');
 
 let standIn: BotConnectorStandIn;
 let artifactsDir: string;

@@ -6,9 +6,9 @@ import { extraCaCertsWithLoopbackCa } from '../../src/demo/bot-connector.js';
 let owned: RedisServer | null = null;
 
 export async function setup(): Promise<void> {
-  // The Bot Connector stand-in speaks https with a loopback test CA (demo/tls/). Node reads
+  // The Bot Connector stand-in speaks https with a loopback test CA made at run time (src/demo/loopback-tls.ts). Node reads
   // NODE_EXTRA_CA_CERTS only at process start, so it is set here, before vitest forks its workers.
-  process.env.NODE_EXTRA_CA_CERTS = extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS);
+  process.env.NODE_EXTRA_CA_CERTS = await extraCaCertsWithLoopbackCa(process.env.NODE_EXTRA_CA_CERTS);
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (await redisAnswers(url)) {
     process.env.REDIS_URL = url;

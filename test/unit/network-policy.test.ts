@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, hostResolverRules, outgoingHeaders, policyFor } from '../../src/browser/network-policy.js';
+import { RESOLVE_NOTHING, decide, decideTunnel, decideWebSocket, hostPortOf, outgoingHeaders, policyFor } from '../../src/browser/network-policy.js';
 
 const policy = policyFor(
   { backendUrl: new URL('https://api.corp.com'), allowedOrigins: ['https://fonts.corp-cdn.com'] },
@@ -39,10 +39,33 @@ describe('network policy', () => {
     expect(outgoingHeaders({ authorization: 'Basic xyz' }, decide('https://toucan.corp.com/d', policy), 'T')).toEqual({ authorization: 'Basic xyz' });
   });
 
-  it('lets Chromium resolve only the allowed host names', () => {
-    expect(hostResolverRules(['https://toucan.corp.com', 'https://api.corp.com:8443', 'http://127.0.0.1:3000'])).toBe(
-      'MAP * ~NOTFOUND, EXCLUDE toucan.corp.com, EXCLUDE api.corp.com',
-    );
-    expect(hostResolverRules(['http://127.0.0.1:3000'])).toBeNull();
+  it('tunnels only to the host and port of an allowed origin', () => {
+    expect(decideTunnel('toucan.corp.com:443', policy).action).toBe('allow');
+    expect(decideTunnel('API.corp.com:443', policy).action).toBe('allow');
+    expect(decideTunnel('toucan.corp.com:8443', policy).action).toBe('block');
+    expect(decideTunnel('evil.com:443', policy).action).toBe('block');
+    expect(decideTunnel('127.0.0.1:443', policy).action).toBe('block');
+    const onLoopback = policyFor({ backendUrl: new URL('http://127.0.0.1:4001'), allowedOrigins: ['http://[::1]:4002'] }, new URL('http://127.0.0.1:4000/'));
+    // ws:// to an http origin goes through a tunnel to the same server.
+    expect(decideTunnel('127.0.0.1:4000', onLoopback).action).toBe('allow');
+    expect(decideTunnel('127.0.0.1:4003', onLoopback).action).toBe('block');
+    expect(decideTunnel('[::1]:4002', onLoopback).action).toBe('allow');
+  });
+
+  it('judges a WebSocket by the origin it shares a server with', () => {
+    expect(decideWebSocket('wss://toucan.corp.com/live', policy).action).toBe('allow');
+    expect(decideWebSocket('ws://toucan.corp.com/live', policy).action).toBe('block');
+    expect(decideWebSocket('wss://evil.com/x', policy).action).toBe('block');
+  });
+
+  it('names host and port with the default port of the scheme', () => {
+    expect(hostPortOf('https://A.example/x')).toBe('a.example:443');
+    expect(hostPortOf('ws://a.example:81/x')).toBe('a.example:81');
+    expect(hostPortOf('http://[::1]/')).toBe('[::1]:80');
+    expect(hostPortOf('data:text/plain,x')).toBeNull();
+  });
+
+  it('lets Chromium resolve no name at all (the proxy resolves the allowed ones)', () => {
+    expect(RESOLVE_NOTHING).toBe('MAP * ~NOTFOUND, EXCLUDE 127.0.0.1');
   });
 });

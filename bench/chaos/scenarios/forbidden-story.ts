@@ -38,7 +38,7 @@ export const forbiddenStory: Scenario = {
     ctx.check('the forbidden origin received zero requests', ctx.stack.forbiddenRequests.length === 0, `${ctx.stack.forbiddenRequests.length} requests`);
     const forbiddenOrigin = ctx.stack.forbiddenOrigin;
     const reported = (jobId: string): string[] =>
-      worker.lines.filter((l) => l.jobId === jobId && l.msg === 'the story tried to load URLs outside the network policy; they were blocked').flatMap((l) => (Array.isArray(l.refused) ? l.refused.map(String) : []));
+      worker.lines.filter((l) => l.jobId === jobId && l.msg === 'the story tried to load URLs outside the network policy; they were blocked').flatMap((l) => (Array.isArray(l.refused) ? (l.refused as { url: string }[]).map((r) => r.url) : []));
     const named = stories.map((story) => reported(story.id));
     ctx.check('each job names the blocked script on the forbidden origin in its log', named.every((urls) => urls.some((u) => u.startsWith(`${forbiddenOrigin}/`))), JSON.stringify(named[0]));
     ctx.check('each job names the blocked CDN image in its log', named.every((urls) => urls.some((u) => u.startsWith('https://cdn.forbidden.invalid/'))), JSON.stringify(named[0]));
