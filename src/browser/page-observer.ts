@@ -43,6 +43,8 @@ export class PageObserver {
   private readonly seen: Omit<PageDiagnostics, 'blockedRequests' | 'refused'> = { documentStatus: null, failedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
   /** Chromium's id of the page's target (known after attach). */
   targetId = '';
+  /** The job's network policy, once the page has a job. */
+  policy: NetworkPolicy | null = null;
   private cdp: CDPSession | null = null;
   /** Requests in flight, by Chromium's request id: a request seen twice (a font, a merged preload) is one entry. */
   private readonly inFlight = new Map<string, Tracked>();
@@ -83,13 +85,15 @@ export class PageObserver {
    * is one entry, and every way a request ends (finished, failed, served
    * from cache, headers received) ends it. Also sees what interception
    * does not: WebSockets the page opens and windows it opens (popups), so
-   * their refusals are named. Call before the first navigation.
+   * their refusals are named. Call before the first navigation (it may be
+   * called before the page has a job: the policy comes later).
    */
-  async attach(page: Page, policy: NetworkPolicy): Promise<void> {
+  async attach(page: Page): Promise<void> {
     const cdp = await page.createCDPSession();
     this.cdp = cdp;
     cdp.on('Network.webSocketCreated', (e) => {
-      if (decideWebSocket(e.url, policy).action === 'block') this.ledger.intent(e.url, 'websocket');
+      // No policy yet (a page made ahead, before its job): nothing may pass.
+      if (!this.policy || decideWebSocket(e.url, this.policy).action === 'block') this.ledger.intent(e.url, 'websocket');
     });
     cdp.on('Page.windowOpen', (e) => this.ledger.refused(e.url, 'popup'));
     cdp.on('Network.requestWillBeSent', (e) => {

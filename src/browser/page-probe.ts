@@ -13,10 +13,14 @@
 import { pageUnmet, TIMER_CHAIN_BUDGET_MS, TIMER_MAX_DELAY_MS, type PageFacts, type QuietLimits } from './readiness.js';
 
 export interface ProbeOptions {
-  selector: string;
-  busySelector: string;
   timerMaxDelayMs: number;
   timerChainBudgetMs: number;
+}
+
+/** What the probe watches: the job's element and busy indicators (told with each settle()). */
+export interface ProbeTarget {
+  selector: string;
+  busySelector: string;
 }
 
 /** Where the probe lives in the page (a global nobody else uses). */
@@ -29,14 +33,18 @@ export const PROBE_GLOBAL = '__courierProbe';
  */
 export const NAME_SHIM = "if (!('__name' in globalThis)) Object.defineProperty(globalThis, '__name', { value: (f) => f, configurable: true });";
 
-/** The script to install with evaluateOnNewDocument. */
-export function probeScript(selector: string, busySelector: string): string {
-  const options: ProbeOptions = { selector, busySelector, timerMaxDelayMs: TIMER_MAX_DELAY_MS, timerChainBudgetMs: TIMER_CHAIN_BUDGET_MS };
+/**
+ * The script to install with evaluateOnNewDocument. It knows nothing of the
+ * job (the selectors come with each settle()), so a page can be made ready
+ * for it before its job is known.
+ */
+export function probeScript(): string {
+  const options: ProbeOptions = { timerMaxDelayMs: TIMER_MAX_DELAY_MS, timerChainBudgetMs: TIMER_CHAIN_BUDGET_MS };
   return `${NAME_SHIM}\n(${installProbe.toString()})(${JSON.stringify(options)}, ${JSON.stringify(PROBE_GLOBAL)}, ${pageUnmet.toString()});`;
 }
 
 export interface Probe {
-  settle(quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts>;
+  settle(target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts>;
 }
 
 /** Runs in the page. */
@@ -56,7 +64,9 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
   let quietFrames = 0;
   let lastFrameAt = 0;
 
-  const element = (): Element | null => document.querySelector(options.selector);
+  // Until the first settle() says what the job captures, every change anywhere counts.
+  let watched: ProbeTarget | null = null;
+  const element = (): Element | null => (watched ? document.querySelector(watched.selector) : null);
   const describe = (node: Node | null): string => {
     if (!node) return 'the page';
     const el = node instanceof Element ? node : node.parentElement;
@@ -174,7 +184,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     const at = now();
     const target = element();
     let busyVisible = 0;
-    for (const el of Array.from(document.querySelectorAll(options.busySelector))) if (visible(el)) busyVisible += 1;
+    for (const el of Array.from(document.querySelectorAll(watched?.busySelector ?? ':not(*)'))) if (visible(el)) busyVisible += 1;
     const loaders: string[] = [];
     const animations: string[] = [];
     const imagesPending: string[] = [];
@@ -230,8 +240,9 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     };
   };
 
-  const settle = (quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts> =>
+  const settle = (target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts> =>
     new Promise((resolve) => {
+      watched = target;
       const started = now();
       let fallback = 0;
       const check = (isFrame: boolean): void => {

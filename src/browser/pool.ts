@@ -5,11 +5,13 @@
 // BROWSER_RECYCLE_AFTER pages (Chromium's memory only grows); closed without
 // leaving a process behind.
 //
-// With `prepareAhead`, the next job's context and blank page are made while
-// the current job renders (a new page costs a renderer process: 100–200 ms
-// on a small machine), and a finished job's context is closed after the job
-// has its result. A prepared context is still used by one job only and
-// closed after it: isolation is unchanged, only the waiting moves.
+// With `prepareAhead`, the next jobs' contexts and pages are made while
+// other jobs render (a new page costs a renderer process: 100–200 ms on a
+// small machine, more when busy), up to one per page slot, and set up for a
+// story (`setUpPage`) before any job needs them; a finished job's context is
+// closed after the job has its result. A prepared context is still used by
+// one job only and closed after it: isolation is unchanged, only the
+// waiting moves.
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
@@ -33,11 +35,13 @@ export interface BrowserPoolOptions {
   onRestart?: (reason: RestartReason) => void;
   onPagesInUse?: (count: number) => void;
   /**
-   * Keep one fresh context and blank page ready for the next job, made while
-   * the pool is otherwise idle or rendering (the worker turns this on; a
-   * one-shot render has no next job to prepare for).
+   * Keep fresh contexts and pages ready for the next jobs (one per page
+   * slot), made while the pool is otherwise idle or rendering (the worker
+   * turns this on; a one-shot render has no next job to prepare for).
    */
   prepareAhead?: boolean;
+  /** Runs on every fresh page before a job gets it (ahead of time for pages made ahead), e.g. prepareStoryPage. */
+  setUpPage?: (page: Page) => Promise<void>;
   /**
    * Log a sandbox that is off (root, or CHROMIUM_SANDBOX=off) as a warning
    * (default): the worker says it at start. A one-shot command says it at
@@ -64,7 +68,7 @@ interface FreshPage {
   crashed: boolean;
 }
 
-/** The next job's FreshPage, made ahead; `value` is set once made (null if making it failed). */
+/** A next job's FreshPage, made ahead; `value` is set once made (null if making it failed). */
 interface Spare {
   gen: Generation;
   settled: boolean;
@@ -90,7 +94,8 @@ export class BrowserPool {
   private inUse = 0;
   private closed = false;
   private lastLaunchFailed = false;
-  private spare: Spare | null = null;
+  /** Pages made ahead for the next jobs, oldest first (at most one per page slot). */
+  private spares: Spare[] = [];
   private sandboxWarned = false;
   private readonly options: BrowserPoolOptions;
   private readonly traffic: TrafficLayer;
@@ -187,42 +192,43 @@ export class BrowserPool {
     if (this.ownsTraffic) await this.traffic.close();
   }
 
-  /** The prepared page, if one is ready for this browser; never waits for one still being made. */
+  /** A prepared page, if one is ready for this browser; never waits for one still being made. */
   private takeSpare(gen: Generation): FreshPage | null {
-    const spare = this.spare;
-    if (!spare?.settled) return null;
-    this.spare = null;
-    const fresh = spare.value;
-    if (fresh && spare.gen === gen && !gen.dead && !fresh.crashed && !fresh.page.isClosed()) return fresh;
-    if (fresh) this.discard(fresh);
+    for (const spare of this.spares.filter((s) => s.settled)) {
+      this.spares.splice(this.spares.indexOf(spare), 1);
+      const fresh = spare.value;
+      if (fresh && spare.gen === gen && !gen.dead && !fresh.crashed && !fresh.page.isClosed()) return fresh;
+      if (fresh) this.discard(fresh);
+    }
     return null;
   }
 
-  /** Starts making the next job's page, unless one exists or the browser is on its way out. */
+  /** Starts making one more page for the next jobs, unless there are enough or the browser is on its way out. */
   private prepareSpare(gen: Generation): void {
-    if (!this.options.prepareAhead || this.closed || this.spare || gen.dead || gen.retiring) return;
+    if (!this.options.prepareAhead || this.closed || gen.dead || gen.retiring) return;
+    if (this.spares.length >= this.options.config.concurrency) return;
     const spare: Spare = { gen, settled: false, value: null };
-    this.spare = spare;
+    this.spares.push(spare);
     this.openFreshPage(gen).then(
       (fresh) => {
         spare.settled = true;
         spare.value = fresh;
         // Dropped while it was being made (browser retired, pool closing): nobody will use it.
-        if (this.spare !== spare) this.discard(fresh);
+        if (!this.spares.includes(spare)) this.discard(fresh);
       },
       (err: unknown) => {
         spare.settled = true;
-        if (this.spare === spare) this.spare = null;
-        this.options.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'could not prepare the next page; the next job makes its own');
+        const index = this.spares.indexOf(spare);
+        if (index >= 0) this.spares.splice(index, 1);
+        this.options.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'could not prepare a page ahead; the next job makes its own');
       },
     );
   }
 
   private dropSpare(gen?: Generation): void {
-    const spare = this.spare;
-    if (!spare || (gen && spare.gen !== gen)) return;
-    this.spare = null;
-    if (spare.value) this.discard(spare.value);
+    const dropped = this.spares.filter((s) => !gen || s.gen === gen);
+    this.spares = this.spares.filter((s) => !dropped.includes(s));
+    for (const spare of dropped) if (spare.value) this.discard(spare.value);
   }
 
   private discard(fresh: FreshPage): void {
@@ -239,6 +245,7 @@ export class BrowserPool {
       fresh.page.once('error', () => {
         fresh.crashed = true;
       });
+      await this.options.setUpPage?.(fresh.page);
       return fresh;
     } catch (err) {
       await context?.close().catch(() => undefined);
@@ -342,7 +349,7 @@ export class BrowserPool {
     const previous = this.current;
     this.current = gen;
     log.info({ chromiumPid: gen.pid, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
-    this.prepareSpare(gen);
+    for (let i = 0; i < this.options.config.concurrency; i++) this.prepareSpare(gen);
     return gen;
   }
 

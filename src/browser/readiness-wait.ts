@@ -7,7 +7,7 @@
 // never holds the job past its budget.
 import type { Page } from 'puppeteer-core';
 import { PageUnresponsiveError, type PageObserver } from './page-observer.js';
-import { PROBE_GLOBAL, type Probe } from './page-probe.js';
+import { PROBE_GLOBAL, type Probe, type ProbeTarget } from './page-probe.js';
 import { assessReadiness, DEFAULT_LIMITS, type Limits, type NetworkState, type PageFacts, type ReadinessVerdict } from './readiness.js';
 
 /** Longest single wait inside the page before Node looks again (network, deadline). */
@@ -24,7 +24,7 @@ export interface ReadinessOutcome {
   unresponsiveForMs?: number;
 }
 
-export async function waitUntilReady(page: Page, observer: PageObserver, deadline: number, limits: Limits = DEFAULT_LIMITS): Promise<ReadinessOutcome> {
+export async function waitUntilReady(page: Page, observer: PageObserver, target: ProbeTarget, deadline: number, limits: Limits = DEFAULT_LIMITS): Promise<ReadinessOutcome> {
   let facts: PageFacts | null = null;
   let pending: Promise<PageFacts> | null = null;
   let silentSince: number | null = null;
@@ -32,7 +32,7 @@ export async function waitUntilReady(page: Page, observer: PageObserver, deadlin
     const left = deadline - Date.now();
     const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
     const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
-    pending ??= page.evaluate((name, q, maxWaitMs) => (window as unknown as Record<string, Probe>)[name]!.settle(q, maxWaitMs), PROBE_GLOBAL, quiet, wait);
+    pending ??= page.evaluate((name, t, q, maxWaitMs) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs), PROBE_GLOBAL, target, quiet, wait);
     try {
       // The grace may run past the deadline: a page that answers late is slow, not hung.
       facts = await observer.call('readiness', wait + ANSWER_GRACE_MS, () => pending!);

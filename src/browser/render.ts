@@ -19,15 +19,13 @@ import { resolveStoryUrl } from '../urls.js';
 import { OVERLAY_ID, annotationNodes, drawOverlay } from './annotate.js';
 import { captureElement } from './capture.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
-import { PageCrashedError, PageObserver, PageUnresponsiveError } from './page-observer.js';
-import { probeScript } from './page-probe.js';
+import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
 import { describeUnmet } from './readiness.js';
 import { waitUntilReady, type ReadinessOutcome } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
-import { routeRequests } from './request-router.js';
+import { storyPageOf, type StoryPage } from './story-page.js';
 import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
-import { watchWebRtc } from './traffic/webrtc-watch.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
 /** Budgets of the phases after readiness (open + ready share the request's timeoutMs). */
@@ -54,8 +52,8 @@ async function renderStory(deps: RendererDeps, request: RenderRequest): Promise<
   const policy = policyFor(deps.config, frontend);
   let session: StorySession | null = null;
   try {
-    return await deps.pool.withPage((page, lease) => {
-      session = new StorySession(page, lease, policy, request, deps);
+    return await deps.pool.withPage(async (page, lease) => {
+      session = new StorySession(await storyPageOf(page), lease, policy, request, deps);
       return session.run();
     }, request.signal);
   } catch (err) {
@@ -65,17 +63,19 @@ async function renderStory(deps: RendererDeps, request: RenderRequest): Promise<
 
 class StorySession {
   phase: Phase = 'open';
+  private readonly page: Page;
   private readonly observer: PageObserver;
   private readonly log: Logger;
 
   constructor(
-    private readonly page: Page,
+    private readonly story: StoryPage,
     private readonly lease: PageLease,
     private readonly policy: NetworkPolicy,
     private readonly request: RenderRequest,
     private readonly deps: RendererDeps,
   ) {
-    this.observer = new PageObserver(page);
+    this.page = story.page;
+    this.observer = story.observer;
     this.log = request.log ?? deps.log;
   }
 
@@ -119,22 +119,18 @@ class StorySession {
 
   // ── open ────────────────────────────────────────────────────────────────
   private async open(deadline: number): Promise<void> {
-    const { page, request, observer, policy, lease } = this;
-    await observer.attach(page, policy);
-    // From here on, everything the story starts is this job's: what its
-    // context sends through the egress proxy, and the targets it opens.
+    const { page, request, observer, policy, lease, story } = this;
+    // From here on, everything the story starts is this job's: the requests
+    // its page makes, what its context sends through the egress proxy, and
+    // the targets it opens. (The page itself was made ready ahead: story-page.ts.)
+    story.bind({ policy, token: request.token, observer, log: this.log, cache: lease.cache });
     lease.egress.bind({
       policy,
       onRefused: (refusal) => observer.ledger.proxyRefused(refusal),
       onUpstreamError: (target, message) => this.log.debug({ target, message }, 'egress proxy could not reach an allowed server'),
     });
     lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId });
-    await watchWebRtc(page, observer.ledger);
-    routeRequests(page, { policy, token: request.token, observer, log: this.log, cache: lease.cache });
-    await page.evaluateOnNewDocument(probeScript(request.selector, this.deps.config.busySelector));
-    await page.setRequestInterception(true);
-    await page.setBypassServiceWorker(true);
-    await page.setViewport(request.viewport);
+    await story.setViewport(request.viewport);
     if (request.timezone) await page.emulateTimezone(request.timezone);
     if (request.lang) {
       // Accept-Language on every request, and navigator.language(s) + Intl defaults in the page.
@@ -179,7 +175,7 @@ class StorySession {
 
   // ── ready ───────────────────────────────────────────────────────────────
   private async waitUntilReady(deadline: number): Promise<void> {
-    const outcome = await waitUntilReady(this.page, this.observer, deadline);
+    const outcome = await waitUntilReady(this.page, this.observer, { selector: this.request.selector, busySelector: this.deps.config.busySelector }, deadline);
     if (!outcome.verdict.ready) throw await this.notReady(outcome);
     this.log.debug({ url: this.request.url.toString(), lastChange: outcome.facts?.lastChange, quietForMs: outcome.facts?.quietForMs, quietFrames: outcome.facts?.quietFrames }, 'story ready');
   }

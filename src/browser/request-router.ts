@@ -24,8 +24,17 @@ export interface RouterOptions {
 /** What a page loads that may come from the shared cache (never a document, a stream, a beacon or media ranges). */
 const CACHEABLE_TYPES = new Set(['script', 'stylesheet', 'font', 'image', 'fetch', 'xhr', 'manifest', 'other']);
 
-export function routeRequests(page: Page, options: RouterOptions): void {
-  page.on('request', (req) => route(page, req, options));
+/**
+ * Routes every request of the page by the options of its job. Installed
+ * before the page has a job (a page made ahead): until then `current()`
+ * gives null, and every request is refused.
+ */
+export function routeRequests(page: Page, current: () => RouterOptions | null): void {
+  page.on('request', (req) => {
+    const options = current();
+    if (options) route(page, req, options);
+    else if (!req.isInterceptResolutionHandled()) void req.abort('blockedbyclient').catch(() => undefined);
+  });
 }
 
 function route(page: Page, req: HTTPRequest, options: RouterOptions): void {

@@ -8,6 +8,7 @@ import { createArtifactLinks } from '../artifacts/links.js';
 import { createArtifactStore } from '../artifacts/store.js';
 import { startArtifactSweeper } from '../artifacts/sweep.js';
 import { BrowserPool } from '../browser/pool.js';
+import { prepareStoryPage } from '../browser/story-page.js';
 import { createRenderer } from '../browser/render.js';
 import { TrafficLayer } from '../browser/traffic/traffic-layer.js';
 import type { Config } from '../config.js';
@@ -74,7 +75,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   };
   // The pool's restart hook and the cache's hook only fire once jobs run, when `metrics` exists.
   const traffic = new TrafficLayer({ log, assetCacheBytes: config.assetCacheBytes, onCacheServed: (outcome, bytes) => metrics.countAssetCache(outcome, bytes) });
-  const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, onRestart: (reason) => metrics.countBrowserRestart(reason) });
+  const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, setUpPage: prepareStoryPage, onRestart: (reason) => metrics.countBrowserRestart(reason) });
   const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 } });
   const renderer = createRenderer({ config, pool: browserPool, log });
 

@@ -3,10 +3,11 @@
 // job's context closes after the job has its result), against a real
 // Chromium and the fixture stack. Isolation, bounds, recycling, crash
 // recovery and clean shutdown must hold exactly as without it.
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/pool.js';
 import { createRenderer } from '../../src/browser/render.js';
+import { prepareStoryPage } from '../../src/browser/story-page.js';
 import type { Config } from '../../src/config.js';
 import { resolveStoryUrl } from '../../src/urls.js';
 import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
@@ -87,7 +88,7 @@ describe('browser pool with pages prepared ahead', () => {
     expect(seen).toEqual(['|', '|', '|']);
   });
 
-  it('closes each finished context, keeping at most one prepared context besides the default one', async () => {
+  it('closes each finished context, keeping at most one prepared context per page slot besides the default one', async () => {
     const pool = preparedPool();
     try {
       let browser: Browser | null = null;
@@ -98,10 +99,34 @@ describe('browser pool with pages prepared ahead', () => {
         });
       }
       const b = browser!;
-      // Besides the default context: only the next job's prepared one, holding one blank page.
+      // Besides the default context: the next jobs' prepared ones (CONCURRENCY of them), each holding one blank page.
       const others = () => Promise.all(b.browserContexts().filter((c) => c !== b.defaultBrowserContext()).map(async (c) => (await c.pages()).map((p) => p.url())));
-      const left = await eventually(others, (list) => list.length === 1 && list[0]?.length === 1 && list[0][0] === 'about:blank');
-      expect(left).toEqual([['about:blank']]);
+      const prepared = Array.from({ length: config.concurrency }, () => ['about:blank']);
+      const left = await eventually(others, (list) => JSON.stringify(list) === JSON.stringify(prepared));
+      expect(left).toEqual(prepared);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sets pages up for a story ahead of their job, and such a page refuses every request until a job binds it', async () => {
+    const setUp: Page[] = [];
+    const pool = new BrowserPool({ config, log: testLogger(), prepareAhead: true, setUpPage: async (page) => {
+      await prepareStoryPage(page);
+      setUp.push(page);
+    } });
+    try {
+      await pool.warmUp();
+      await eventually(() => setUp.length, (n) => n >= config.concurrency);
+      const before = stack.frontendRequests.length;
+      const outcome = await pool.withPage(async (page) => {
+        const madeAhead = setUp.includes(page);
+        const navigation = await page.goto(`${stack.frontendUrl}/demo`).then(() => 'loaded', (err: unknown) => String(err));
+        return { madeAhead, navigation };
+      });
+      expect(outcome.madeAhead).toBe(true);
+      expect(outcome.navigation).toMatch(/net::ERR_BLOCKED_BY_CLIENT/);
+      expect(stack.frontendRequests.length).toBe(before);
     } finally {
       await pool.close();
     }
