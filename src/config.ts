@@ -1,7 +1,9 @@
 // Environment → one typed, validated Config (CONTRACT §2).
 // Every variable is checked once at start; all wrong values are reported
 // together in one ConfigError so an operator fixes them in one go.
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import { clusterPrefixProblem, parseRedisUrl, redactRedisUrl } from './queue/redis-url.js';
 
 export type AppType = 'SingleTenant' | 'MultiTenant';
 
@@ -42,6 +44,8 @@ export interface Config {
   };
   teamsServiceUrls: string[];
   logLevel: string;
+  /** This worker's name in metrics (the `worker` label): POD_NAME, else the host name. */
+  podName: string;
 }
 
 export class ConfigError extends Error {
@@ -67,7 +71,6 @@ const httpUrl = z.string().refine((s) => {
     return false;
   }
 });
-const redisUrl = z.string().refine((s) => /^(rediss?|valkeys?):\/\/.+/.test(s));
 const smtpUrl = z.string().refine((s) => /^smtps?:\/\/.+/.test(s));
 const csv = (s: string | undefined) =>
   (s ?? '')
@@ -81,7 +84,6 @@ interface Rule {
 }
 
 const RULES: Record<string, Rule> = {
-  REDIS_URL: { schema: redisUrl, expects: 'a redis:// or rediss:// URL' },
   QUEUE_PREFIX: { schema: z.string().regex(/^[A-Za-z0-9_{}.-]+$/), expects: 'letters, digits, _ . - and {} (e.g. courier or {courier})' },
   FRONTEND_URL: { schema: httpUrl, expects: 'an http(s) URL such as https://toucan.example.com' },
   BACKEND_URL: { schema: httpUrl, expects: 'an http(s) URL such as https://api.toucan.example.com' },
@@ -165,6 +167,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     return new URL(chosen);
   };
 
+  // REDIS_URL: every problem named, the password never shown; a Cluster needs a hash-tagged prefix.
+  const redisUrl = withDefault('REDIS_URL');
+  const queuePrefix = parse<string>('QUEUE_PREFIX', withDefault('QUEUE_PREFIX')) ?? DEFAULTS.QUEUE_PREFIX;
+  const redis = parseRedisUrl(redisUrl);
+  if (!redis.ok) problems.push(`REDIS_URL=${JSON.stringify(redactRedisUrl(redisUrl))}: ${redis.problems.join('; ')}`);
+  const prefixProblem = redis.ok ? clusterPrefixProblem(redis.target, queuePrefix) : null;
+  if (prefixProblem) problems.push(prefixProblem);
+
   const frontendUrl = stackUrl('FRONTEND_URL', 'FRONTEND_DNS');
   const backendUrl = stackUrl('BACKEND_URL', 'BACKEND_DNS');
 
@@ -221,8 +231,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   }
 
   const config: Config = {
-    redisUrl: parse<string>('REDIS_URL', withDefault('REDIS_URL')) ?? DEFAULTS.REDIS_URL,
-    queuePrefix: parse<string>('QUEUE_PREFIX', withDefault('QUEUE_PREFIX')) ?? DEFAULTS.QUEUE_PREFIX,
+    redisUrl,
+    queuePrefix,
     frontendUrl,
     backendUrl,
     allowedOrigins,
@@ -252,6 +262,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     },
     teamsServiceUrls,
     logLevel: parse<string>('LOG_LEVEL', withDefault('LOG_LEVEL')) ?? 'info',
+    podName: value('POD_NAME') ?? hostname(),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

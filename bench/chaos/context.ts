@@ -14,7 +14,7 @@ import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { RedisServer, deleteKeysUnder } from '../../src/demo/redis-server.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
 import { InvalidJobError, createProducer, type EnqueueOptions, type JobInputByQueue, type Producer } from '../../src/queue/producer.js';
 import { alertJob, reportJob, shareJob, type Audience, type StackRefs, type StoryOptions } from './jobs.js';
 import { tally, type Expectation, type FinalState, type TrackedJob, type Verdict } from './tally.js';
@@ -62,6 +62,7 @@ export class ScenarioContext {
   private workerEnv!: Record<string, string>;
   readonly artifactsDir = mkdtempSync(join(tmpdir(), 'courier-chaos-'));
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly connections: BullConnection[] = [];
   private readonly options: ContextOptions;
   private sequence = 0;
 
@@ -133,7 +134,9 @@ export class ScenarioContext {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: workerConnection(this.config), prefix: this.prefix });
+      const connection = bullConnection(this.config, 'blocking');
+      this.connections.push(connection);
+      queue = new Queue(name, { connection: connection.connection, prefix: this.prefix });
       queue.on('error', () => undefined); // a Redis restart is part of some scenarios
       this.queues.set(name, queue);
     }
@@ -280,6 +283,7 @@ export class ScenarioContext {
     }
     await this.producer?.close().catch(() => undefined);
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    for (const c of this.connections) c.release();
     await this.teams?.close();
     await this.smtp?.stop();
     await this.stack?.close();

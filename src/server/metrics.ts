@@ -20,6 +20,11 @@ export interface MetricsSources {
   pagesInUse?: () => number;
   /** Job counts per queue and state, read at scrape time; may reject (Redis down). */
   queueCounts?: () => Promise<QueueCounts>;
+  /**
+   * Labels on every series, e.g. { worker: POD_NAME }: with several pods, each
+   * pod's series stay apart even when scraped through one Service or summed.
+   */
+  defaultLabels?: Record<string, string>;
 }
 
 export interface Metrics {
@@ -38,6 +43,7 @@ const PHASE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 
 export function createMetrics(sources: MetricsSources = {}): Metrics {
   const registry = new Registry();
+  if (sources.defaultLabels) registry.setDefaultLabels(sources.defaultLabels);
   collectDefaultMetrics({ register: registry, prefix: 'courier_' });
 
   const jobs = new Counter({

@@ -12,7 +12,7 @@ import { jobResult } from '../../src/contracts/result.js';
 import type { SmtpSink } from '../../src/demo/smtp-sink.js';
 import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { signArtifactUrl } from '../../src/server/signing.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret } });
   ({ stack, smtp, artifactsDir, config, producer, prefix } = world);
   runtime = world.runtime!;
-  rawQueue = new Queue('screenshot', { connection: workerConnection(config), prefix });
+  rawQueue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
 });
 
 afterAll(async () => {
