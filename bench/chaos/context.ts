@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { QueueName } from '../../src/contracts/index.js';
 import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { RedisServer, deleteKeysUnder } from '../../src/demo/redis-server.js';
+import { RedisClusterGroup, SentinelGroup } from '../../src/demo/redis-topology.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
@@ -38,6 +39,8 @@ export interface ContextOptions {
   redisUrl: string;
   /** A redis-server of the scenario's own, persistent, that it may restart. */
   privateRedis?: boolean;
+  /** A Redis Cluster or Sentinel group of the scenario's own (redis-topology.ts), whose failover it triggers. */
+  topology?: 'cluster' | 'sentinel';
   /** NODE_EXTRA_CA_CERTS for the workers: must trust the stand-in's loopback CA. */
   extraCaCerts: string;
   /** Progress lines for people. */
@@ -56,7 +59,11 @@ export class ScenarioContext {
   smtp!: SmtpSink;
   teams!: BotConnectorStandIn;
   redisServer: RedisServer | null = null;
+  cluster: RedisClusterGroup | null = null;
+  sentinel: SentinelGroup | null = null;
   redisUrl: string;
+  /** Figures for people (e.g. how long a failover took), printed and written to the report. */
+  readonly notes: string[] = [];
   producer!: Producer;
   private config!: Config;
   private workerEnv!: Record<string, string>;
@@ -70,7 +77,9 @@ export class ScenarioContext {
     this.options = options;
     this.id = options.id;
     this.redisUrl = options.redisUrl;
-    this.prefix = `courier-chaos-${options.id}-${randomBytes(3).toString('hex')}`;
+    const prefix = `courier-chaos-${options.id}-${randomBytes(3).toString('hex')}`;
+    // On a Cluster, every key of a queue must hash to one slot: a hash-tagged prefix, as the README asks of operators.
+    this.prefix = options.topology === 'cluster' ? `{${prefix}}` : prefix;
   }
 
   static async start(options: ContextOptions): Promise<ScenarioContext> {
@@ -89,6 +98,15 @@ export class ScenarioContext {
     if (options.privateRedis) {
       this.redisServer = await RedisServer.start({ persistent: true });
       this.redisUrl = this.redisServer.url;
+    }
+    if (options.topology === 'cluster') {
+      this.cluster = await RedisClusterGroup.start({ password: 'chaos-cluster-password' });
+      // Seed nodes that neither own the queues' slot nor replicate its owner: every command must be redirected.
+      this.redisUrl = this.cluster.url(await this.cluster.nodesAwayFrom(`${this.prefix}:x`));
+    }
+    if (options.topology === 'sentinel') {
+      this.sentinel = await SentinelGroup.start({ password: 'chaos-sentinel-password' });
+      this.redisUrl = this.sentinel.url;
     }
     this.stack = await ToucanStack.start();
     this.smtp = await SmtpSink.start();
@@ -219,6 +237,16 @@ export class ScenarioContext {
     }
   }
 
+  note(text: string): void {
+    this.notes.push(text);
+    this.print(text);
+  }
+
+  /** The worker's configuration (for a client of courier's own, e.g. a probe). */
+  get workerConfig(): Config {
+    return this.config;
+  }
+
   check(name: string, ok: boolean, detail?: string): void {
     this.checks.push({ name, ok, ...(detail !== undefined ? { detail } : {}) });
   }
@@ -288,6 +316,7 @@ export class ScenarioContext {
     await this.smtp?.stop();
     await this.stack?.close();
     if (this.redisServer) await this.redisServer.dispose();
+    else if (this.cluster || this.sentinel) await Promise.all([this.cluster?.dispose(), this.sentinel?.dispose()]);
     else await deleteKeysUnder(this.redisUrl, this.prefix).catch(() => undefined);
     rmSync(this.artifactsDir, { recursive: true, force: true });
   }

@@ -247,14 +247,29 @@ export class SentinelGroup {
     throw new Error('no Sentinel names a master');
   }
 
+  /** The master each running Sentinel names now (null for one that does not answer). */
+  async views(): Promise<(RedisServer | null)[]> {
+    return Promise.all(
+      this.sentinels
+        .filter((s) => s.running)
+        .map((sentinel) =>
+          ask(sentinel, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.masterName))
+            .then((reply) => this.dataNodes.find((n) => n.port === Number((reply as [string, string])[1])) ?? null)
+            .catch(() => null),
+        ),
+    );
+  }
+
   /**
-   * Waits until the Sentinels have promoted another node than `old` and
-   * that node says it is master (ROLE).
+   * Waits until the Sentinels have promoted another node than `old`: every
+   * Sentinel names it (the news spreads between them in a second or two)
+   * and it says it is master (ROLE).
    */
   async promotionFrom(old: RedisServer, timeoutMs = 60_000): Promise<RedisServer> {
     return until(`the Sentinels to promote a new master in place of ${old.port}`, timeoutMs, async () => {
-      const now = await this.master();
-      if (now === old) return null;
+      const views = await this.views();
+      const now = views[0];
+      if (!now || now === old || views.some((v) => v !== now)) return null;
       const [role] = (await ask(now, (c) => c.call('ROLE'))) as [string];
       return role === 'master' ? now : null;
     });

@@ -61,8 +61,12 @@ function nodeOptions(target: RedisTarget): RedisOptions {
 function singleOrSentinelOptions(target: RedisTarget, extra: RedisOptions): RedisOptions {
   const base = { ...nodeOptions(target), ...extra };
   if (target.topology === 'sentinel') {
-    // failoverDetector: the Sentinels' +switch-master makes the client move to the new master at once.
-    return { ...base, sentinels: target.nodes, name: target.masterName, failoverDetector: true };
+    // Not ioredis' failoverDetector: its +switch-master can arrive while the client is
+    // asking the Sentinels for the new master, and then the client ends for good
+    // ("Connection is closed." forever; seen here in the fault suite, and in ioredis
+    // issue #1683). A failover closes every client of the old master anyway (Sentinel
+    // kills them when it demotes it), and READONLY reconnects any that survive.
+    return { ...base, sentinels: target.nodes, name: target.masterName };
   }
   const [node] = target.nodes;
   return { ...base, host: node?.host, port: node?.port };
