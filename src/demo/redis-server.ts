@@ -119,7 +119,9 @@ export class RedisServer {
     const listen = options.tls
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-ca-cert-file', options.tls.caFile, '--tls-auth-clients', 'no']
       : ['--port', String(this.port)];
-    return [...listen, '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir, ...auth, ...(options.args ?? [])];
+    // With TLS the URL names localhost, which may resolve to ::1 first: listen there too when the host has it.
+    const bind = options.tls ? ['--bind', '127.0.0.1', '-::1'] : ['--bind', '127.0.0.1'];
+    return [...listen, ...bind, '--save', '', ...persistence, '--dir', this.dir, ...auth, ...(options.args ?? [])];
   }
 
   async start(): Promise<void> {

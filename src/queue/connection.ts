@@ -13,6 +13,7 @@ import type { ConnectionOptions, Queue, RedisOptions as BullRedisOptions } from 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import './ioredis-fixes.js';
 import { explainRedisError } from './redis-errors.js';
 import { clusterPrefixProblem, formatAddress, redactRedisUrl, redisTarget, type RedisTarget, type RedisTopology } from './redis-url.js';
 

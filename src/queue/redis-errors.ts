@@ -93,7 +93,7 @@ export function explainRedisError(err: unknown): RedisErrorExplanation {
     };
   }
   if (has(/All sentinels are unreachable|failed to connect to sentinel/)) {
-    return { problem: 'sentinel', reason: `no Sentinel of REDIS_URL answers: check their host:port list (${message})` };
+    return { problem: 'sentinel', reason: `no Sentinel of REDIS_URL gave a master that answers: a failover in progress, or the Sentinels are down (check their host:port list) (${message})` };
   }
   if (has(/connected to sentinel .* but got an invalid reply/)) {
     return { problem: 'sentinel', reason: 'the Sentinels answer but know no master of the name after # in REDIS_URL: check the #masterName' };
