@@ -144,7 +144,18 @@ describe('failures', () => {
 
   it('/metrics counts jobs by queue and outcome, phases, deliveries and queue depths', async () => {
     const text = await fetchText('/metrics');
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // Every series also carries the pod's name (POD_NAME, else the host name); label order varies by metric type.
+    const parseSeries = (line: string): { name: string; labels: Record<string, string>; sample: string } => {
+      const [, name = '', labels = '', sample = ''] = /^([^{ ]+)(?:\{(.*)\})?(?: (\S+))?$/.exec(line) ?? [];
+      return { name, labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? ''])), sample };
+    };
+    const samples = text.split('\n').filter((line) => line.startsWith('courier_')).map(parseSeries);
+    const value = (series: string) => {
+      const wanted = parseSeries(series);
+      const labels = { ...wanted.labels, worker: config.podName };
+      const found = samples.find((s) => s.name === wanted.name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()));
+      return Number(found?.sample ?? NaN);
+    };
     expect(value('courier_jobs_total{queue="screenshot",outcome="completed"}')).toBe(3);
     expect(value('courier_jobs_total{queue="screenshot",outcome="failed"}')).toBe(2);
     expect(value('courier_jobs_total{queue="screenshot",outcome="retried"}')).toBe(1);
@@ -159,7 +170,11 @@ describe('failures', () => {
   });
 
   it('/readyz is 200 with Redis and a warm Chromium', async () => {
-    expect(JSON.parse(await fetchText('/readyz'))).toEqual({ status: 'ready', checks: { redis: 'ok', chromium: 'ok' } });
+    expect(JSON.parse(await fetchText('/readyz'))).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', chromium: 'ok' },
+      redis: { topology: 'single', master: new URL(testRedisUrl()).host },
+    });
   });
 });
 
