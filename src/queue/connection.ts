@@ -134,6 +134,19 @@ export function bullConnection(config: Pick<Config, 'redisUrl' | 'queuePrefix'>,
 }
 
 /**
+ * Closes a Queue or QueueEvents even while Redis is away: a fail-fast
+ * connection cannot send QUIT then ("Stream isn't writeable…"), which is
+ * no reason to fail a shutdown; the connection is dropped instead.
+ */
+export async function closeQuietly(closable: { close(): Promise<void>; disconnect(): Promise<void> }): Promise<void> {
+  try {
+    await closable.close();
+  } catch {
+    await closable.disconnect().catch(() => undefined);
+  }
+}
+
+/**
  * The client a Queue writes with (WAIT must run on it): the Cluster
  * instance it shares, or the connection BullMQ made from options.
  */

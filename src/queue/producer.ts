@@ -15,7 +15,7 @@ import type { JobResult } from '../contracts/result.js';
 import type { ScreenshotJobInput } from '../contracts/screenshot.js';
 import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
 import { createAlertStore } from '../alerts/store.js';
-import { bullConnection, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from './connection.js';
 import { createLogger, type Logger } from '../log.js';
 
 /** What a producer writes for each queue (defaults may be left out). */
@@ -237,8 +237,8 @@ export function createProducer({ config, log = createLogger('warn') }: ProducerO
       return { id, result: await waitFor(name, id, timeoutMs) };
     },
     async close() {
-      await Promise.all([...events.values()].map((e) => e.close()));
-      await Promise.all([...queues.values()].map(({ queue }) => queue.close()));
+      await Promise.all([...events.values()].map(closeQuietly));
+      await Promise.all([...queues.values()].map(({ queue }) => closeQuietly(queue)));
       for (const c of connections) c.release();
     },
   };

@@ -20,7 +20,7 @@ import { createProcessors } from '../processors/index.js';
 import type { ProcessorRegistry } from '../processors/types.js';
 import { startHttpServer, type ReadinessOutcome, type RunningHttpServer } from '../server/http.js';
 import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
-import { bullConnection, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from './connection.js';
 import { explainRedisError } from './redis-errors.js';
 import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './worker.js';
 
@@ -161,7 +161,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         await workers.close();
         await browserPool.close();
         await delivery.close();
-        await Promise.all(countQueues.map((q) => q.close()));
+        await Promise.all(countQueues.map(closeQuietly));
         countConnection.release();
         redis.disconnect();
         probe.disconnect();

@@ -19,7 +19,7 @@ import type { Config } from '../config.js';
 import { JOB_SCHEMAS, QUEUE_NAMES, describeIssues, type QueueName } from '../contracts/index.js';
 import { scheduleFile, type ScheduleFile } from '../contracts/schedule.js';
 import { errorMessage } from '../errors.js';
-import { bullConnection, createRedisClient, type RedisClient } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, type RedisClient } from './connection.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
 
 export interface ScheduleEntry {
@@ -224,7 +224,7 @@ export async function syncSchedules({ config, dir, dryRun = false }: SyncOptions
     }
     return steps;
   } finally {
-    await Promise.all(Object.values(queues).map((q) => q.close()));
+    await Promise.all(Object.values(queues).map(closeQuietly));
     connection.release();
     redis.disconnect();
   }

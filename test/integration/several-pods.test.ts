@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
+import { jobCompleted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { freePort } from '../setup/redis.js';
 import { parse } from './email-fixtures.js';
 import { startWorld, type World } from '../helpers/world.js';
@@ -60,8 +60,9 @@ describe('several pods on one shared ARTIFACTS_DIR', () => {
       { title: 'Pods', auth: { token }, pages: [{ url: '/demo?slide=revenue' }], deliver: [{ type: 'email', to: ['bob@corp.example.com'] }] },
       { timeoutMs: 120_000 },
     );
-    expect(podA.lines.some((l) => l.msg === 'job completed' && l.jobId === share.id)).toBe(true);
-    expect(podB.lines.some((l) => l.msg === 'job completed' && l.jobId === report.id)).toBe(true);
+    // Which pod ran which job, from their logs (a line may arrive just after the job's completion event).
+    await podA.waitFor(jobCompleted(share.id), 30_000, `"job completed" of ${share.id}`);
+    await podB.waitFor(jobCompleted(report.id), 30_000, `"job completed" of ${report.id}`);
 
     const artifacts = new Map([...share.result.artifacts, ...report.result.artifacts].map((a) => [a.path, a.sha256]));
     const links = (await Promise.all(world.smtp.messages.map(parse))).flatMap((mail) => [...String(mail.text).matchAll(/http:\/\/127\.0\.0\.1:\d+\/artifacts\/\S+/g)].map((m) => new URL(m[0])));
