@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisClient } from '../queue/connection.js';
 
 /** Test-only direct connection to one process (never for courier's own connections: see src/queue/connection.ts). */
 export async function redisAnswers(url: string, timeoutMs = 1500, options: RedisOptions = {}): Promise<boolean> {
@@ -165,7 +166,8 @@ export class RedisServer {
 
 /** Deletes every key under `<prefix>:` (the demo's own namespace; a test's). */
 export async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  // courier's own connection (one node here: a Cluster's or Sentinel group's keys go with its processes).
+  const client = createRedisClient({ redisUrl: url });
   try {
     let cursor = '0';
     do {
