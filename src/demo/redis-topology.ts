@@ -60,6 +60,8 @@ export interface ClusterGroupOptions {
   /** cluster-node-timeout: how long a node may be silent before it is suspected. */
   nodeTimeoutMs?: number;
   password?: string;
+  /** Every node on TLS only (clients, replication and the cluster bus): rediss-cluster:// URLs. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 type Endpoint = [host: string, port: number, id: string];
@@ -70,6 +72,7 @@ export class RedisClusterGroup {
   private constructor(
     readonly nodes: RedisServer[],
     readonly password: string | undefined,
+    readonly tls: boolean,
   ) {}
 
   static async start(options: ClusterGroupOptions = {}): Promise<RedisClusterGroup> {
@@ -82,13 +85,15 @@ export class RedisClusterGroup {
       // A Cluster node also listens on port + 10000 (the cluster bus).
       if (port <= 55535 && !ports.includes(port)) ports.push(port);
     }
-    const args = [...FAST_SYNC, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000)];
-    const nodes = ports.map((port) => new RedisServer(port, { persistent: true, password: options.password, args }));
+    const tlsArgs = options.tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : [];
+    const args = [...FAST_SYNC, ...tlsArgs, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000)];
+    const nodes = ports.map((port) => new RedisServer(port, { persistent: true, password: options.password, args, tls: options.tls }));
     await startAll(nodes);
-    const group = new RedisClusterGroup(nodes, options.password);
+    const group = new RedisClusterGroup(nodes, options.password, options.tls !== undefined);
     try {
       const auth = options.password !== undefined ? ['-a', options.password, '--no-auth-warning'] : [];
-      await run('redis-cli', [...auth, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
+      const tls = options.tls ? ['--tls', '--cacert', options.tls.caFile] : [];
+      await run('redis-cli', [...auth, ...tls, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
       await until('every node to see the cluster ok, with every replica in sync', 30_000, async () => {
         const infos = await Promise.all(
           nodes.map((n) => ask(n, async (c) => ({ cluster: await c.cluster('INFO'), replication: await c.info('replication'), nodes: String(await c.cluster('NODES')) }))),
@@ -106,10 +111,10 @@ export class RedisClusterGroup {
     return group;
   }
 
-  /** redis-cluster://[:password@]seed,seed… naming these nodes (all by default). */
+  /** redis-cluster://[:password@]seed,seed… (rediss-cluster:// with TLS) naming these nodes (all by default). */
   url(seeds: RedisServer[] = this.nodes): string {
     const auth = this.password !== undefined ? `:${encodeURIComponent(this.password)}@` : '';
-    return `redis-cluster://${auth}${seeds.map((n) => `127.0.0.1:${n.port}`).join(',')}`;
+    return `${this.tls ? 'rediss' : 'redis'}-cluster://${auth}${seeds.map((n) => `127.0.0.1:${n.port}`).join(',')}`;
   }
 
   private byPort(port: number): RedisServer {

@@ -216,26 +216,6 @@ export async function unreachableReason(config: Pick<Config, 'redisUrl'>, timeou
   }
 }
 
-/** Waits for a client's first connection (or rejects with the reason it failed), within `timeoutMs`. */
-export async function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  let lastError: unknown = null;
-  const onError = (err: unknown): void => {
-    lastError = err;
-  };
-  client.on('error', onError);
-  try {
-    await once(client, 'ready', { signal: controller.signal });
-  } catch {
-    throw lastError instanceof Error ? lastError : new Error(`Redis did not answer within ${timeoutMs} ms`);
-  } finally {
-    clearTimeout(timer);
-    client.off('error', onError);
-  }
-}
-
 /**
  * PING with a deadline: true only if Redis answers PONG in time. Waits for
  * the connection to be ready first (a fail-fast client refuses commands

@@ -208,4 +208,26 @@ describe('TLS (rediss://) with a private CA', () => {
     // redis:// to the TLS port: the same check enqueue makes, in this process.
     expect(await unreachableReason({ redisUrl: `redis://:tls-test-password@localhost:${server.port}` }, 5000)).toMatch(/redis:\/\/ to a TLS port/);
   });
+
+  it('reaches a Cluster on TLS (rediss-cluster://), every node verified against the CA', async () => {
+    const cluster = await RedisClusterGroup.start({ masters: 3, replicasPerMaster: 0, password: 'tls-cluster-password', tls: { certFile: ca.certFile, keyFile: ca.keyFile, caFile: ca.caFile } });
+    try {
+      const clusterPrefix = `{${prefix}}`;
+      const seeds = await cluster.nodesAwayFrom(`${clusterPrefix}:x`);
+      const run = await runCli(['enqueue', 'screenshot', jobFile], { REDIS_URL: cluster.url(seeds), QUEUE_PREFIX: clusterPrefix, LOG_LEVEL: 'silent', NODE_EXTRA_CA_CERTS: ca.bundleWith(process.env.NODE_EXTRA_CA_CERTS) });
+      // Masters only here: the producer's wait for a replica says there is none, once.
+      expect(run.stderr.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([expect.stringMatching(/^no replica acknowledged courier's last write/)]);
+      expect(run.status).toBe(0);
+      expect(cluster.url(seeds)).toMatch(/^rediss-cluster:\/\//);
+      const { master } = await cluster.shardOf(`${clusterPrefix}:x`);
+      const client = master.client();
+      try {
+        expect(JSON.parse((await client.hget(`${clusterPrefix}:screenshot:${run.stdout.trim()}`, 'data')) ?? 'null')).toEqual({ url: '/demo?slide=sales', title: 'topology test' });
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await cluster.dispose();
+    }
+  });
 });
