@@ -1,9 +1,11 @@
 // Environment → one typed, validated Config (CONTRACT §2).
 // Every variable is checked once at start; all wrong values are reported
 // together in one ConfigError so an operator fixes them in one go.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { TEAMS_CLOUD_SETTINGS, TEAMS_CLOUDS, type TeamsCloud } from './delivery/teams-clouds.js';
 import { secretWeakness } from './secret-strength.js';
+import { clusterPrefixProblem, parseRedisUrl, redactRedisUrl } from './queue/redis-url.js';
 
 export type AppType = 'SingleTenant' | 'MultiTenant';
 
@@ -55,6 +57,8 @@ export interface Config {
   /** How long finished jobs stay in Redis (for jobs that do not say; BullMQ's removeOnComplete/removeOnFail), in seconds. */
   keepCompletedJobsSeconds: number;
   keepFailedJobsSeconds: number;
+  /** This worker's name in metrics (the `worker` label): POD_NAME, else the host name. */
+  podName: string;
 }
 
 export class ConfigError extends Error {
@@ -80,7 +84,6 @@ const httpUrl = z.string().refine((s) => {
     return false;
   }
 });
-const redisUrl = z.string().refine((s) => /^(rediss?|valkeys?):\/\/.+/.test(s));
 const smtpUrl = z.string().refine((s) => /^smtps?:\/\/.+/.test(s));
 const csv = (s: string | undefined) =>
   (s ?? '')
@@ -94,7 +97,6 @@ interface Rule {
 }
 
 const RULES: Record<string, Rule> = {
-  REDIS_URL: { schema: redisUrl, expects: 'a redis:// or rediss:// URL' },
   QUEUE_PREFIX: { schema: z.string().regex(/^[A-Za-z0-9_{}.-]+$/), expects: 'letters, digits, _ . - and {} (e.g. courier or {courier})' },
   FRONTEND_URL: { schema: httpUrl, expects: 'an http(s) URL such as https://toucan.example.com' },
   BACKEND_URL: { schema: httpUrl, expects: 'an http(s) URL such as https://api.toucan.example.com' },
@@ -193,6 +195,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     return new URL(chosen);
   };
 
+  // REDIS_URL: every problem named, the password never shown; a Cluster needs a hash-tagged prefix.
+  const redisUrl = withDefault('REDIS_URL');
+  const queuePrefix = parse<string>('QUEUE_PREFIX', withDefault('QUEUE_PREFIX')) ?? DEFAULTS.QUEUE_PREFIX;
+  const redis = parseRedisUrl(redisUrl);
+  if (!redis.ok) problems.push(`REDIS_URL=${JSON.stringify(redactRedisUrl(redisUrl))}: ${redis.problems.join('; ')}`);
+  const prefixProblem = redis.ok ? clusterPrefixProblem(redis.target, queuePrefix) : null;
+  if (prefixProblem) problems.push(prefixProblem);
+
   const frontendUrl = stackUrl('FRONTEND_URL', 'FRONTEND_DNS');
   const backendUrl = stackUrl('BACKEND_URL', 'BACKEND_DNS');
 
@@ -253,8 +263,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   }
 
   const config: Config = {
-    redisUrl: parse<string>('REDIS_URL', withDefault('REDIS_URL')) ?? DEFAULTS.REDIS_URL,
-    queuePrefix: parse<string>('QUEUE_PREFIX', withDefault('QUEUE_PREFIX')) ?? DEFAULTS.QUEUE_PREFIX,
+    redisUrl,
+    queuePrefix,
     frontendUrl,
     backendUrl,
     allowedOrigins,
@@ -290,6 +300,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     assetCacheBytes: Math.round((parse<number>('ASSET_CACHE_MB', withDefault('ASSET_CACHE_MB')) ?? 256) * 1024 * 1024),
     keepCompletedJobsSeconds: Math.round((parse<number>('JOBS_KEEP_COMPLETED_DAYS', withDefault('JOBS_KEEP_COMPLETED_DAYS')) ?? 7) * 86400),
     keepFailedJobsSeconds: Math.round((parse<number>('JOBS_KEEP_FAILED_DAYS', withDefault('JOBS_KEEP_FAILED_DAYS')) ?? 30) * 86400),
+    podName: value('POD_NAME') ?? hostname(),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -3,7 +3,6 @@
 // command. Each check returns a line: ok, FAIL with a hint, or skip.
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
 import { decideSandbox, runningAsRoot } from './browser/chromium.js';
 import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
@@ -11,6 +10,8 @@ import { checkSmtp as smtpCheck } from './delivery/email.js';
 import { checkTeams as teamsCheck } from './delivery/teams.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
+import { connectOnce, createRedisClient, describeRedis, topologyOf, whereIsRedis, type RedisClient } from './queue/connection.js';
+import { explainRedisError } from './queue/redis-errors.js';
 
 export type CheckStatus = 'ok' | 'FAIL' | 'skip';
 
@@ -65,20 +66,56 @@ export async function checkStackUrl(label: 'frontend' | 'backend', url: URL | nu
   return results;
 }
 
-export async function checkRedis(config: Pick<Config, 'redisUrl'>): Promise<CheckResult[]> {
-  const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: TIMEOUT_MS, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  const shown = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@');
+const TOPOLOGY_NAMES = { single: 'one node', sentinel: 'Sentinel', cluster: 'Cluster' } as const;
+
+/** `field:value` of an INFO section. */
+function infoField(info: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(\\S+)`, 'm').exec(info)?.[1];
+}
+
+/**
+ * Connects the way the worker does (one node, Sentinel or Cluster), then
+ * says which topology is in use and which node is master now. A URL that
+ * reaches Redis but cannot work is a FAIL too: one node of a Cluster given
+ * as redis:// (every command would answer MOVED), or a replica (READONLY).
+ */
+export async function checkRedis(config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Promise<CheckResult[]> {
+  const shown = describeRedis(config);
+  let client: RedisClient | null = null;
   try {
-    await client.connect();
-    const pong = await withTimeout(client.ping(), 'Redis PING');
-    const info = await withTimeout(client.info('server'), 'Redis INFO');
-    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown version';
-    return [{ name: 'redis', status: pong === 'PONG' ? 'ok' : 'FAIL', detail: `${shown} answers ${pong} (Redis ${version})` }];
+    const topology = topologyOf(config);
+    client = createRedisClient(config, { once: true });
+    const connected = client;
+    await withTimeout(connectOnce(connected), 'Redis connection');
+    const pong = await withTimeout(connected.ping(), 'Redis PING');
+    const version = infoField(await withTimeout(connected.info('server'), 'Redis INFO'), 'redis_version') ?? 'unknown version';
+    const where = await withTimeout(whereIsRedis(connected, config), 'locating the master');
+    const detail = `${shown} answers ${pong} (Redis ${version}); ${TOPOLOGY_NAMES[topology]}, master ${where.master ?? 'unknown'}`;
+    if (topology === 'single' && infoField(await withTimeout(connected.info('cluster'), 'Redis INFO cluster'), 'cluster_enabled') === '1') {
+      return [{ name: 'redis', status: 'FAIL', detail: `${shown} is one node of a Redis Cluster`, hint: `use REDIS_URL=redis-cluster://host:port[,host:port…] and a hash-tagged QUEUE_PREFIX such as {${config.queuePrefix.replace(/[{}]/g, '')}}` }];
+    }
+    if (topology !== 'cluster') {
+      // Some managed services refuse ROLE: then there is nothing to tell.
+      const [role] = ((await withTimeout(connected.call('ROLE'), 'Redis ROLE').catch(() => null)) as [string] | null) ?? ['master'];
+      if (role !== 'master') {
+        return [{ name: 'redis', status: 'FAIL', detail: `${detail}, but that node is a ${role === 'slave' ? 'replica' : role} (read-only)`, hint: 'point REDIS_URL at the master, or use redis-sentinel://…#masterName' }];
+      }
+    } else {
+      const state = infoField(await withTimeout(connected.cluster('INFO'), 'CLUSTER INFO'), 'cluster_state');
+      if (state !== 'ok') return [{ name: 'redis', status: 'FAIL', detail: `${detail}, but cluster_state is ${state ?? 'unknown'}`, hint: 'a master and its replicas are down, or slots are not covered: check CLUSTER INFO' }];
+    }
+    return [{ name: 'redis', status: pong === 'PONG' ? 'ok' : 'FAIL', detail }];
   } catch (err) {
-    return [{ name: 'redis', status: 'FAIL', detail: `${shown}: ${errorMessage(err)}`, hint: 'check REDIS_URL (password, TLS with rediss://) and that Redis is reachable' }];
+    const { problem, reason } = explainRedisError(err);
+    const hint =
+      problem === 'tls'
+        ? 'give the CA of the Redis certificate to Node: NODE_EXTRA_CA_CERTS=/path/ca.pem; rediss:// needs a TLS port'
+        : problem === 'auth'
+          ? 'check the user and password in REDIS_URL (percent-encode special characters)'
+          : 'check REDIS_URL (host, port, password, rediss:// for TLS, redis-sentinel:// or redis-cluster://) and that Redis is reachable';
+    return [{ name: 'redis', status: 'FAIL', detail: `${shown}: ${reason}`, hint }];
   } finally {
-    client.disconnect();
+    client?.disconnect();
   }
 }
 

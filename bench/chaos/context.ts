@@ -12,9 +12,10 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { QueueName } from '../../src/contracts/index.js';
 import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { RedisServer, deleteKeysUnder } from '../../src/demo/redis-server.js';
+import { RedisClusterGroup, SentinelGroup } from '../../src/demo/redis-topology.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
 import { InvalidJobError, createProducer, type EnqueueOptions, type JobInputByQueue, type Producer } from '../../src/queue/producer.js';
 import { alertJob, reportJob, shareJob, type Audience, type StackRefs, type StoryOptions } from './jobs.js';
 import { tally, type Expectation, type FinalState, type TrackedJob, type Verdict } from './tally.js';
@@ -38,6 +39,8 @@ export interface ContextOptions {
   redisUrl: string;
   /** A redis-server of the scenario's own, persistent, that it may restart. */
   privateRedis?: boolean;
+  /** A Redis Cluster or Sentinel group of the scenario's own (redis-topology.ts), whose failover it triggers. */
+  topology?: 'cluster' | 'sentinel';
   /** NODE_EXTRA_CA_CERTS for the workers: must trust the stand-in's loopback CA. */
   extraCaCerts: string;
   /** Progress lines for people. */
@@ -56,12 +59,17 @@ export class ScenarioContext {
   smtp!: SmtpSink;
   teams!: BotConnectorStandIn;
   redisServer: RedisServer | null = null;
+  cluster: RedisClusterGroup | null = null;
+  sentinel: SentinelGroup | null = null;
   redisUrl: string;
+  /** Figures for people (e.g. how long a failover took), printed and written to the report. */
+  readonly notes: string[] = [];
   producer!: Producer;
   private config!: Config;
   private workerEnv!: Record<string, string>;
   readonly artifactsDir = mkdtempSync(join(tmpdir(), 'courier-chaos-'));
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly connections: BullConnection[] = [];
   private readonly options: ContextOptions;
   private sequence = 0;
 
@@ -69,7 +77,9 @@ export class ScenarioContext {
     this.options = options;
     this.id = options.id;
     this.redisUrl = options.redisUrl;
-    this.prefix = `courier-chaos-${options.id}-${randomBytes(3).toString('hex')}`;
+    const prefix = `courier-chaos-${options.id}-${randomBytes(3).toString('hex')}`;
+    // On a Cluster, every key of a queue must hash to one slot: a hash-tagged prefix, as the README asks of operators.
+    this.prefix = options.topology === 'cluster' ? `{${prefix}}` : prefix;
   }
 
   static async start(options: ContextOptions): Promise<ScenarioContext> {
@@ -88,6 +98,15 @@ export class ScenarioContext {
     if (options.privateRedis) {
       this.redisServer = await RedisServer.start({ persistent: true });
       this.redisUrl = this.redisServer.url;
+    }
+    if (options.topology === 'cluster') {
+      this.cluster = await RedisClusterGroup.start({ password: 'chaos-cluster-password' });
+      // Seed nodes that neither own the queues' slot nor replicate its owner: every command must be redirected.
+      this.redisUrl = this.cluster.url(await this.cluster.nodesAwayFrom(`${this.prefix}:x`));
+    }
+    if (options.topology === 'sentinel') {
+      this.sentinel = await SentinelGroup.start({ password: 'chaos-sentinel-password' });
+      this.redisUrl = this.sentinel.url;
     }
     this.stack = await ToucanStack.start();
     this.smtp = await SmtpSink.start();
@@ -133,7 +152,9 @@ export class ScenarioContext {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: workerConnection(this.config), prefix: this.prefix });
+      const connection = bullConnection(this.config, 'blocking');
+      this.connections.push(connection);
+      queue = new Queue(name, { connection: connection.connection, prefix: this.prefix });
       queue.on('error', () => undefined); // a Redis restart is part of some scenarios
       this.queues.set(name, queue);
     }
@@ -216,6 +237,16 @@ export class ScenarioContext {
     }
   }
 
+  note(text: string): void {
+    this.notes.push(text);
+    this.print(text);
+  }
+
+  /** The worker's configuration (for a client of courier's own, e.g. a probe). */
+  get workerConfig(): Config {
+    return this.config;
+  }
+
   check(name: string, ok: boolean, detail?: string): void {
     this.checks.push({ name, ok, ...(detail !== undefined ? { detail } : {}) });
   }
@@ -280,10 +311,12 @@ export class ScenarioContext {
     }
     await this.producer?.close().catch(() => undefined);
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    for (const c of this.connections) c.release();
     await this.teams?.close();
     await this.smtp?.stop();
     await this.stack?.close();
     if (this.redisServer) await this.redisServer.dispose();
+    else if (this.cluster || this.sentinel) await Promise.all([this.cluster?.dispose(), this.sentinel?.dispose()]);
     else await deleteKeysUnder(this.redisUrl, this.prefix).catch(() => undefined);
     rmSync(this.artifactsDir, { recursive: true, force: true });
   }

@@ -47,7 +47,8 @@ export function markdown(summary: SuiteSummary): string {
     ...results.map((r) => {
       const scenario = scenarios.find((s) => s.id === r.id);
       const checks = r.checks.map((c) => `    - ${c.ok ? '✓' : '✗'} ${c.name}${c.detail && !c.ok ? ` (${c.detail})` : ''}`);
-      return [`- **${r.title}**: ${scenario?.proves ?? ''}.`, ...checks].join('\n');
+      const notes = r.notes.map((n) => `    - measured: ${n}`);
+      return [`- **${r.title}**: ${scenario?.proves ?? ''}.`, ...checks, ...notes].join('\n');
     }),
   ];
   const failures = results.filter((r) => !r.passed);

@@ -15,6 +15,8 @@ export interface Scenario {
   proves: string;
   /** Runs on a persistent redis-server of its own (it restarts it). */
   privateRedis?: boolean;
+  /** Runs on a Redis Cluster or Sentinel group of its own (it fails it over). */
+  topology?: 'cluster' | 'sentinel';
   /** How long every job may take to finish after run() returns, generously. */
   settleTimeoutMs: number;
   /** Starts workers, submits the stream, injects the fault, records checks with ctx.check(). */

@@ -10,6 +10,8 @@ export interface ScenarioResult {
   title: string;
   row: Row;
   checks: Check[];
+  /** Figures the scenario measured (e.g. how long a failover took). */
+  notes: string[];
   /** Lost, unexpected and duplicate jobs, failed checks, or the error that stopped the scenario. */
   problems: string[];
   /** Warnings and errors the workers logged, when the scenario did not pass. */
@@ -36,9 +38,9 @@ export async function runScenario(scenario: Scenario, options: Omit<SuiteOptions
   const { print } = options;
   print(`[${scenario.id}] start: ${scenario.title}`);
   let ctx: ScenarioContext | null = null;
-  const result: ScenarioResult = { id: scenario.id, title: scenario.title, row: { ...EMPTY_ROW }, checks: [], problems: [], troubles: [], seconds: 0, passed: false };
+  const result: ScenarioResult = { id: scenario.id, title: scenario.title, row: { ...EMPTY_ROW }, checks: [], notes: [], problems: [], troubles: [], seconds: 0, passed: false };
   try {
-    ctx = await ScenarioContext.start({ id: scenario.id, redisUrl: options.redisUrl, privateRedis: scenario.privateRedis, extraCaCerts: options.extraCaCerts, print, logDir: options.logDir });
+    ctx = await ScenarioContext.start({ id: scenario.id, redisUrl: options.redisUrl, privateRedis: scenario.privateRedis, topology: scenario.topology, extraCaCerts: options.extraCaCerts, print, logDir: options.logDir });
     await scenario.run(ctx);
     const verdict = await ctx.verdict(scenario.settleTimeoutMs);
     result.row = verdict.row;
@@ -49,6 +51,7 @@ export async function runScenario(scenario: Scenario, options: Omit<SuiteOptions
   } finally {
     if (ctx) {
       result.checks = ctx.checks;
+      result.notes = ctx.notes;
       result.problems.push(...ctx.checks.filter((c) => !c.ok).map((c) => `check failed: ${c.name}${c.detail ? ` (${c.detail})` : ''}`));
       result.passed = result.problems.length === 0;
       if (!result.passed) result.troubles = ctx.troubles();

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config.js';
 import type { PdfReportJobInput } from '../../src/contracts/pdf-report.js';
 import type { JobResult } from '../../src/contracts/result.js';
 import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
-import { producerConnection } from '../../src/queue/connection.js';
+import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
 import { runInLanes, type LaneRun } from './stats.js';
 
@@ -47,10 +47,12 @@ export interface JobRecord {
 export class CourierClient {
   readonly producer: Producer;
   private readonly reader: Queue;
+  private readonly readerConnection: BullConnection;
 
   constructor(config: Config) {
     this.producer = createProducer({ config });
-    this.reader = new Queue('screenshot', { connection: producerConnection(config), prefix: config.queuePrefix });
+    this.readerConnection = bullConnection(config, 'producer');
+    this.reader = new Queue('screenshot', { connection: this.readerConnection.connection, prefix: config.queuePrefix });
   }
 
   /** `count` jobs, `lanes` at a time. */
@@ -105,6 +107,7 @@ export class CourierClient {
   async close(): Promise<void> {
     await this.producer.close();
     await this.reader.close();
+    this.readerConnection.release();
   }
 }
 

@@ -32,8 +32,8 @@
 // State, outbox and attempts expire after stateTtlMs without a commit.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { RedisClient } from '../queue/connection.js';
 import type { AlertState, Notification } from './state.js';
 
 /** An alert not evaluated for this long is forgotten (its schedule is surely gone). */
@@ -125,12 +125,18 @@ export interface AlertStore {
 }
 
 export interface AlertStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_PREFIX. */
   prefix: string;
   stateTtlMs?: number;
   /** Clock for `updatedAt` (tests). */
   now?: () => number;
+  /**
+   * Resolves once a committed transition survives a failover (a replica has
+   * it, see ledger.ts); a rejection fails the commit's caller, whose retry
+   * then reads what the new master has.
+   */
+  confirm?: () => Promise<void>;
 }
 
 export interface AlertKeys {
@@ -331,6 +337,7 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
       const [status, version, ...ids] = reply as [number, number, ...string[]];
       if (status === -1) return { committed: false, reason: 'lock-lost' };
       if (status === 0) return { committed: false, reason: 'version-changed', currentVersion: version };
+      await options.confirm?.();
       return {
         committed: true,
         version,
@@ -388,7 +395,7 @@ class RenewingLock implements AlertLock {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly alertId: string,
     private readonly key: string,
     readonly token: string,

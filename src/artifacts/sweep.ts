@@ -3,7 +3,8 @@
 // (<queue>/<yyyy-mm-dd>/files), so an ARTIFACTS_DIR shared with anything
 // else never loses a file it did not create. ARTIFACTS_TTL_DAYS=0 keeps
 // files forever. A file a signed link points to is kept until the link
-// expires (keep.ts).
+// expires (keep.ts). Several pods may sweep one shared ARTIFACTS_DIR at once:
+// whatever one deletes first, the others find gone and go on.
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '../contracts/queues.js';
@@ -23,6 +24,11 @@ export interface SweepOptions {
   root: string;
   ttlDays: number;
   now?: Date;
+}
+
+/** ENOENT: deleted meanwhile, by another pod's sweep. */
+function isGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
 async function entries(dir: string): Promise<string[]> {
@@ -59,8 +65,10 @@ export async function sweepArtifacts({ root, ttlDays, now = new Date() }: SweepO
           } else {
             remaining += 1;
           }
-        } catch {
-          remaining += 1; // vanished or unreadable: leave the folder alone this time
+        } catch (err) {
+          // Several pods sweep one shared directory: a file another sweeper
+          // deleted first is gone, as wanted. Unreadable: leave the folder alone this time.
+          if (!isGone(err)) remaining += 1;
         }
       }
       if (remaining === 0 && day < keepFoldersFrom) {
@@ -68,7 +76,7 @@ export async function sweepArtifacts({ root, ttlDays, now = new Date() }: SweepO
           await rmdir(dayDir);
           result.removedFolders += 1;
         } catch {
-          // a file arrived meanwhile: keep the folder
+          // a file arrived meanwhile (keep the folder), or another pod removed it first
         }
       }
     }

@@ -1,13 +1,14 @@
 // `courier enqueue <queue> <file|-> [--wait] [--timeout MS]` (CONTRACT §1).
 // Exit status: 0 added (or, with --wait, completed); 1 invalid job (nothing
-// added), failed job, or Redis unreachable; 2 bad configuration; 3 the
+// added), failed job, or Redis unusable (the reason said); 2 bad configuration; 3 the
 // --timeout passed before the job finished (it stays queued).
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { errorMessage } from '../errors.js';
-import { createRedisClient, describeRedis, redisPing } from '../queue/connection.js';
-import { checkJob, createProducer, JobFailedError, WaitTimeoutError, type JobInputByQueue } from '../queue/producer.js';
+import { describeRedis, unreachableReason } from '../queue/connection.js';
+import { explainRedisError } from '../queue/redis-errors.js';
+import { checkJob, createProducer, InvalidJobError, JobFailedError, WaitTimeoutError, type JobInputByQueue } from '../queue/producer.js';
 import { startCommand } from './shared.js';
 
 interface EnqueueFlags {
@@ -53,12 +54,10 @@ async function enqueue(queue: QueueName, file: string, flags: EnqueueFlags): Pro
     exitWith(1, `INVALID_JOB: the ${queue} job does not match the contract (${count}); nothing was added:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 
-  // A quick PING first, so an unreachable Redis is reported at once
-  // instead of as a hang while the client reconnects.
-  const probe = createRedisClient(config, { failFast: true });
-  const reachable = await redisPing(probe, 5000);
-  probe.disconnect();
-  if (!reachable) exitWith(1, `courier: Redis at ${describeRedis(config)} does not answer; nothing was added`);
+  // A quick PING first, so an unreachable Redis is reported at once (with
+  // the reason) instead of as a hang while the client reconnects.
+  const unreachable = await unreachableReason(config, 5000);
+  if (unreachable !== null) exitWith(1, `courier: Redis at ${describeRedis(config)} cannot be used (${unreachable}); nothing was added`);
 
   const producer = createProducer({ config });
   // Validated above; the producer checks again against the same contract.
@@ -76,7 +75,8 @@ async function enqueue(queue: QueueName, file: string, flags: EnqueueFlags): Pro
     }
   } catch (err) {
     status = err instanceof WaitTimeoutError ? 3 : 1;
-    process.stderr.write(`${err instanceof JobFailedError ? err.reason : `courier: ${errorMessage(err)}`}\n`);
+    // A Redis error says what it means (MOVED: a Cluster given as one node; READONLY: a replica…).
+    process.stderr.write(`${err instanceof JobFailedError ? err.reason : `courier: ${err instanceof InvalidJobError ? errorMessage(err) : explainRedisError(err).reason}`}\n`);
   } finally {
     await producer.close();
   }

@@ -2,17 +2,15 @@
 // schedule (add, update, unchanged, remove); exit 1 naming each invalid file
 // or conflict, with nothing changed.
 import type { Command } from 'commander';
-import { errorMessage } from '../errors.js';
-import { createRedisClient, describeRedis, redisPing } from '../queue/connection.js';
+import { describeRedis, unreachableReason } from '../queue/connection.js';
+import { explainRedisError } from '../queue/redis-errors.js';
 import { ScheduleSyncError, syncSchedules } from '../queue/schedules.js';
 import { fail, startCommand } from './shared.js';
 
 async function sync(dir: string, flags: { dryRun?: boolean }): Promise<void> {
   const { config } = startCommand();
-  const probe = createRedisClient(config, { failFast: true });
-  const reachable = await redisPing(probe, 5000);
-  probe.disconnect();
-  if (!reachable) fail(`courier: Redis at ${describeRedis(config)} does not answer; nothing changed`);
+  const unreachable = await unreachableReason(config, 5000);
+  if (unreachable !== null) fail(`courier: Redis at ${describeRedis(config)} cannot be used (${unreachable}); nothing changed`);
 
   try {
     const steps = await syncSchedules({ config, dir, dryRun: flags.dryRun ?? false });
@@ -21,7 +19,7 @@ async function sync(dir: string, flags: { dryRun?: boolean }): Promise<void> {
     }
     if (steps.length === 0) process.stdout.write('no schedules in the directory and none to remove\n');
   } catch (err) {
-    fail(err instanceof ScheduleSyncError ? err.message : `courier: ${errorMessage(err)}`);
+    fail(err instanceof ScheduleSyncError ? err.message : `courier: ${explainRedisError(err).reason}`);
   }
 }
 

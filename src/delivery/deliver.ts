@@ -28,6 +28,7 @@ import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { explainRedisError } from '../queue/redis-errors.js';
 import { assertServiceUrlAllowed } from '../urls.js';
 import { deterministicMessageId } from './email.js';
 import type { Receipt, ReceiptLedger } from './ledger.js';
@@ -189,7 +190,10 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       } catch (err) {
         if (Date.now() + waitMs > giveUpAt) throw err;
         if (tries === 1) {
-          log.warn({ ...logged, id, reason: errorMessage(err), patienceMs: receiptWritePatienceMs }, 'sent, but the receipt cannot be written yet (Redis unreachable?); trying again until Redis answers');
+          log.warn(
+            { ...logged, id, reason: explainRedisError(err).reason, patienceMs: receiptWritePatienceMs },
+            'sent, but the receipt cannot be written yet; trying again until Redis answers (or a replica has it, on Sentinel and Cluster)',
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         waitMs = Math.min(waitMs * 2, RECEIPT_RETRY_MAX_MS);

@@ -7,8 +7,13 @@
 // them first and skips whoever is listed. HSETNX keeps the first id if two
 // attempts ever raced. The hash expires RECEIPT_TTL_SECONDS after its last
 // write, which must outlast any retry of the job (see RECEIPT_TTL_SECONDS).
-// With a `{courier}` prefix on Redis Cluster the key shares BullMQ's slot.
-import type { Redis } from 'ioredis';
+// With a `{courier}` prefix on Redis Cluster the key shares BullMQ's slot
+// (and the configuration refuses a Cluster without such a prefix).
+//
+// On Sentinel and Cluster a receipt is only reported written once a
+// replica has it (`confirm`, WAIT 1): if the master dies right after the
+// write, the replica promoted in its place still knows the message was sent.
+import type { RedisClient } from '../queue/connection.js';
 
 /**
  * 7 days. A job's retries with the default policy (3 attempts, exponential
@@ -32,11 +37,13 @@ export interface ReceiptLedger {
 }
 
 export interface ReceiptLedgerDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_PREFIX. */
   prefix: string;
   ttlSeconds?: number;
   now?: () => Date;
+  /** Resolves once the write survives a failover (connection.ts replicaConfirmer); rejects if unsure, and the write is tried again. */
+  confirm?: () => Promise<void>;
 }
 
 /** Email addresses compare case-insensitively in practice; Teams channel ids are kept as they are. */
@@ -48,7 +55,7 @@ export function receiptKey(prefix: string, jobId: string): string {
   return `${prefix}:receipts:${jobId}`;
 }
 
-export function createReceiptLedger({ redis, prefix, ttlSeconds = RECEIPT_TTL_SECONDS, now = () => new Date() }: ReceiptLedgerDeps): ReceiptLedger {
+export function createReceiptLedger({ redis, prefix, ttlSeconds = RECEIPT_TTL_SECONDS, now = () => new Date(), confirm }: ReceiptLedgerDeps): ReceiptLedger {
   return {
     async lookup(jobId, targetKey, recipients) {
       const found = new Map<string, Receipt>();
@@ -71,6 +78,7 @@ export function createReceiptLedger({ redis, prefix, ttlSeconds = RECEIPT_TTL_SE
       const results = await tx.exec();
       const failed = results?.find(([err]) => err !== null);
       if (!results || failed) throw new Error(`cannot write delivery receipts to Redis: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+      await confirm?.();
     },
   };
 }

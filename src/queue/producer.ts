@@ -15,7 +15,8 @@ import type { JobResult } from '../contracts/result.js';
 import type { ScreenshotJobInput } from '../contracts/screenshot.js';
 import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
 import { createAlertStore } from '../alerts/store.js';
-import { createRedisClient, producerConnection, workerConnection } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from './connection.js';
+import { createLogger, type Logger } from '../log.js';
 
 /** What a producer writes for each queue (defaults may be left out). */
 export interface JobInputByQueue {
@@ -80,6 +81,8 @@ export function checkJob(queue: QueueName, data: unknown): string[] {
 
 export interface ProducerOptions {
   config: Pick<Config, 'redisUrl' | 'queuePrefix'>;
+  /** Where a warning goes when no replica acknowledges an added job (default: warnings on stderr). */
+  log?: Logger;
 }
 
 export interface Producer {
@@ -111,14 +114,36 @@ export interface Producer {
 /** When a scheduler runs: a cron expression in a time zone, or a fixed interval in ms. */
 export type ScheduleTiming = { cron: string; tz?: string } | { every: number };
 
-export function createProducer({ config }: ProducerOptions): Producer {
-  const queues = new Map<QueueName, Queue>();
+export function createProducer({ config, log = createLogger('warn') }: ProducerOptions): Producer {
+  const queues = new Map<QueueName, { queue: Queue; connection: BullConnection }>();
   const events = new Map<QueueName, QueueEvents>();
+  const connections: BullConnection[] = [];
+  const connect = (role: 'blocking' | 'producer'): BullConnection => {
+    const connection = bullConnection(config, role);
+    connections.push(connection);
+    return connection;
+  };
+  /** One per Queue client: WAIT must run on the connection that wrote. */
+  const confirmers = new Map<QueueName, () => Promise<void>>();
+  /**
+   * On Sentinel and Cluster an added job is only reported added once a
+   * replica has it: a failover right after cannot lose it (connection.ts).
+   */
+  const confirmAdded = async (name: QueueName): Promise<void> => {
+    let confirm = confirmers.get(name);
+    if (!confirm) {
+      const { queue, connection } = entryOf(name);
+      confirm = replicaConfirmer(await queueClient(queue, connection), { config, log });
+      confirmers.set(name, confirm);
+    }
+    await confirm();
+  };
 
-  const queueOf = (name: QueueName): Queue => {
-    let queue = queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const entryOf = (name: QueueName): { queue: Queue; connection: BullConnection } => {
+    let entry = queues.get(name);
+    if (!entry) {
+      const connection = connect('producer');
+      const queue = new Queue(name, { connection: connection.connection, prefix: config.queuePrefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
       // Each pending waitFor() holds one 'closing' listener (BullMQ's
       // waitUntilFinished), released when the job finishes: many concurrent
       // waits are normal, not a leak.
@@ -127,16 +152,18 @@ export function createProducer({ config }: ProducerOptions): Producer {
       // (enqueue rejects); without a listener, BullMQ would also print every
       // reconnection attempt to stderr while Redis restarts.
       queue.on('error', () => undefined);
-      queues.set(name, queue);
+      entry = { queue, connection };
+      queues.set(name, entry);
     }
-    return queue;
+    return entry;
   };
+  const queueOf = (name: QueueName): Queue => entryOf(name).queue;
 
   const eventsOf = async (name: QueueName): Promise<QueueEvents> => {
     let queueEvents = events.get(name);
     if (!queueEvents) {
       // QueueEvents blocks on XREAD, so it needs a connection that waits.
-      queueEvents = new QueueEvents(name, { connection: workerConnection(config), prefix: config.queuePrefix });
+      queueEvents = new QueueEvents(name, { connection: connect('blocking').connection, prefix: config.queuePrefix });
       queueEvents.on('error', () => undefined); // it reconnects by itself; a pending waitFor() keeps waiting
       events.set(name, queueEvents);
     }
@@ -151,6 +178,7 @@ export function createProducer({ config }: ProducerOptions): Producer {
     // applies defaults with the contract version it runs.
     const job = await queueOf(name).add(name, data, options);
     if (job.id === undefined) throw new Error(`BullMQ returned no id for the ${name} job`);
+    await confirmAdded(name);
     return { id: job.id };
   };
 
@@ -208,8 +236,9 @@ export function createProducer({ config }: ProducerOptions): Producer {
       return { id, result: await waitFor(name, id, timeoutMs) };
     },
     async close() {
-      await Promise.all([...events.values()].map((e) => e.close()));
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all([...events.values()].map(closeQuietly));
+      await Promise.all([...queues.values()].map(({ queue }) => closeQuietly(queue)));
+      for (const c of connections) c.release();
     },
   };
 }

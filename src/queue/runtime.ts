@@ -22,13 +22,20 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createProcessors } from '../processors/index.js';
 import type { ProcessorRegistry } from '../processors/types.js';
-import { startHttpServer, type RunningHttpServer } from '../server/http.js';
+import { startHttpServer, type ReadinessOutcome, type RunningHttpServer } from '../server/http.js';
 import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
-import { createRedisClient, describeRedis, producerConnection, redisPing } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from './connection.js';
+import { explainRedisError } from './redis-errors.js';
 import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './worker.js';
 
 /** How long /readyz and /metrics wait for Redis before saying it is not there. */
 const REDIS_CHECK_TIMEOUT_MS = 1000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 export interface WorkerRuntimeOptions {
   config: Config;
@@ -65,8 +72,28 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   // fails fast for health checks, and queues that fail fast for the depth gauges.
   const redis = createRedisClient(config);
   const probe = createRedisClient(config, { failFast: true });
-  const countQueues = QUEUE_NAMES.map((name) => new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix }));
+  const countConnection = bullConnection(config, 'producer');
+  const countQueues = QUEUE_NAMES.map((name) => new Queue(name, { connection: countConnection.connection, prefix: config.queuePrefix }));
   for (const q of countQueues) q.on('error', () => undefined); // reported by /readyz, not as unhandled errors
+  // Each (re)connection says where courier's keys are now: after a failover, the new master.
+  redis.on('ready', () => {
+    whereIsRedis(redis, config).then(
+      (where) => log.info({ ...where }, 'connected to Redis'),
+      (err: unknown) => log.warn({ reason: explainRedisError(err).reason }, 'connected to Redis, but cannot tell which node is master'),
+    );
+  });
+  // Receipts and alert commits wait until a replica has them (Sentinel, Cluster): a promoted replica then has them too.
+  const confirm = replicaConfirmer(redis, { config, log });
+
+  // /readyz: Redis answers, plus its topology, the master now, and if it does not answer, why.
+  let probeError: unknown = null;
+  probe.on('error', (err: unknown) => (probeError = err));
+  probe.on('ready', () => (probeError = null));
+  const redisReadiness = async (): Promise<ReadinessOutcome> => {
+    const ok = await redisPing(probe, REDIS_CHECK_TIMEOUT_MS);
+    const where = await withDeadline(whereIsRedis(probe, config), REDIS_CHECK_TIMEOUT_MS).catch(() => ({ topology: topologyOf(config), master: null }));
+    return { ok, detail: { ...where, ...(ok ? {} : { reason: probeError ? explainRedisError(probeError).reason : 'no answer within 1 s' }) } };
+  };
 
   const queueCounts = async (): Promise<QueueCounts> => {
     if (!(await redisPing(probe, REDIS_CHECK_TIMEOUT_MS))) throw new Error('Redis does not answer');
@@ -76,7 +103,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   // The pool's restart hook and the cache's hook only fire once jobs run, when `metrics` exists.
   const traffic = new TrafficLayer({ log, assetCacheBytes: config.assetCacheBytes, onCacheServed: (outcome, bytes) => metrics.countAssetCache(outcome, bytes) });
   const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, setUpPage: prepareStoryPage, onRestart: (reason) => metrics.countBrowserRestart(reason) });
-  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 } });
+  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 }, defaultLabels: { worker: config.podName } });
   const renderer = createRenderer({ config, pool: browserPool, log });
 
   const artifacts = createArtifactStore({ dir: config.artifactsDir });
@@ -85,7 +112,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   const delivery = createDeliveryService({
     config,
     log,
-    ledger: createReceiptLedger({ redis, prefix: config.queuePrefix }),
+    ledger: createReceiptLedger({ redis, prefix: config.queuePrefix, confirm }),
     email: createEmailSenderFromConfig(config, log, links),
     teams: config.microsoft.appId !== null ? createTeamsSender({ config, log, links, pace: createChannelPace({ redis, prefix: config.queuePrefix }) }) : null,
     onDelivery: (channel, outcome) => metrics.countDelivery(channel, outcome),
@@ -101,7 +128,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
             log,
             metrics,
             readiness: {
-              redis: () => redisPing(probe, REDIS_CHECK_TIMEOUT_MS),
+              redis: redisReadiness,
               chromium: () => warm && browserPool.health() !== 'down',
             },
             artifactsRoot: artifacts.root,
@@ -120,11 +147,11 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   warm = true;
 
   const workers = startQueueWorkers(
-    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix }), processors: options.processors ?? createProcessors() },
+    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm }), processors: options.processors ?? createProcessors() },
     { queues, concurrency, lock: options.lock },
   );
   log.info(
-    { queues, concurrency, redis: describeRedis(config), prefix: config.queuePrefix, httpPort: http?.port ?? null, artifactsDir: artifacts.root, jobTimeoutMs: config.jobTimeoutMs },
+    { queues, concurrency, redis: describeRedis(config), topology: topologyOf(config), prefix: config.queuePrefix, httpPort: http?.port ?? null, artifactsDir: artifacts.root, jobTimeoutMs: config.jobTimeoutMs },
     'worker started',
   );
 
@@ -143,7 +170,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         await browserPool.close();
         await traffic.close();
         await delivery.close();
-        await Promise.all(countQueues.map((q) => q.close()));
+        await Promise.all(countQueues.map(closeQuietly));
+        countConnection.release();
         redis.disconnect();
         probe.disconnect();
         await http?.close();

@@ -15,12 +15,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, type JobSchedulerJson } from 'bullmq';
 import { CronExpressionParser } from 'cron-parser';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { JOB_SCHEMAS, QUEUE_NAMES, describeIssues, type QueueName } from '../contracts/index.js';
 import { scheduleFile, type ScheduleFile } from '../contracts/schedule.js';
 import { errorMessage } from '../errors.js';
-import { createRedisClient, producerConnection } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, type RedisClient } from './connection.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
 
 export interface ScheduleEntry {
@@ -182,7 +181,7 @@ export interface SyncOptions {
 }
 
 /** Reads the managed sets and the schedulers of each queue. */
-async function readRedisState(queues: Record<QueueName, Queue>, redis: Redis, prefix: string): Promise<Record<QueueName, QueueSchedulers>> {
+async function readRedisState(queues: Record<QueueName, Queue>, redis: RedisClient, prefix: string): Promise<Record<QueueName, QueueSchedulers>> {
   const entries = await Promise.all(
     QUEUE_NAMES.map(async (queue): Promise<[QueueName, QueueSchedulers]> => {
       const [managed, schedulers] = await Promise.all([redis.smembers(managedSetKey(prefix, queue)), queues[queue].getJobSchedulers()]);
@@ -197,8 +196,9 @@ export async function syncSchedules({ config, dir, dryRun = false }: SyncOptions
   if (problems.length > 0) throw new ScheduleSyncError(problems);
 
   const redis = createRedisClient(config);
+  const connection = bullConnection(config, 'producer');
   const queues = Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: producerConnection(config), prefix: config.queuePrefix })]),
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: connection.connection, prefix: config.queuePrefix })]),
   ) as Record<QueueName, Queue>;
   try {
     const state = await readRedisState(queues, redis, config.queuePrefix);
@@ -224,7 +224,8 @@ export async function syncSchedules({ config, dir, dryRun = false }: SyncOptions
     }
     return steps;
   } finally {
-    await Promise.all(Object.values(queues).map((q) => q.close()));
+    await Promise.all(Object.values(queues).map(closeQuietly));
+    connection.release();
     redis.disconnect();
   }
 }

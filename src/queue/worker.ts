@@ -22,7 +22,8 @@ import type { Logger } from '../log.js';
 import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
-import { workerConnection } from './connection.js';
+import { bullConnection } from './connection.js';
+import { explainRedisError } from './redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
 
 /**
@@ -179,9 +180,10 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
     deps.log.info({ queue: job.queueName, jobId: job.id }, 'job handed back to the queue: this worker is draining');
     throw new WaitingError();
   };
-  const workers = options.queues.map((queue) => {
+  const connections = options.queues.map(() => bullConnection(config, 'blocking'));
+  const workers = options.queues.map((queue, i) => {
     const worker = new Worker(queue, (job, token, signal) => (draining && token !== undefined ? handBack(job, token) : runJob(deps, job, signal)), {
-      connection: workerConnection(config),
+      connection: connections[i]!.connection,
       prefix: config.queuePrefix,
       concurrency: options.concurrency,
       name: `${hostname()}:${process.pid}`,
@@ -195,7 +197,11 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
     worker.on('failed', (job) => {
       if (job?.finishedOn) void scrubFinishedJob(job, deps.log);
     });
-    worker.on('error', (err) => deps.log.warn({ queue, err: errorMessage(err) }, 'queue worker error (Redis unreachable?); it keeps retrying'));
+    // The real reason (MOVED, READONLY, auth, TLS, refused…), not a guess; repeated while it lasts.
+    worker.on('error', (err) => {
+      const { problem, reason } = explainRedisError(err);
+      deps.log.warn({ queue, problem, reason, err: errorMessage(err) }, `queue worker error: ${reason}; it keeps retrying`);
+    });
     worker.on('stalled', (jobId) => deps.log.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock); back in the queue for another worker'));
     return worker;
   });
@@ -204,6 +210,7 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
     async close() {
       draining = true;
       await Promise.all(workers.map((w) => w.close()));
+      for (const c of connections) c.release();
     },
   };
 }

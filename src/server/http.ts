@@ -1,6 +1,7 @@
 // The worker's HTTP port (CONTRACT §6), on node:http:
 //   GET /healthz    the process is alive (no dependency is checked)
-//   GET /readyz     every readiness check passes (Redis answers, Chromium up): 200, else 503
+//   GET /readyz     every readiness check passes (Redis answers, Chromium up): 200, else 503;
+//                   the body also says what each check found (e.g. Redis' topology and master)
 //   GET /metrics    Prometheus text (with METRICS_TOKEN set, only for `Authorization: Bearer <it>`)
 //   GET /artifacts/<path>?expires=…&signature=…   a rendered file, only with a valid,
 //                   unexpired HMAC; 403 for a bad, expired or escaping link; 404 if gone
@@ -15,8 +16,14 @@ import type { Logger } from '../log.js';
 import { checkArtifactSignature } from './signing.js';
 import type { Metrics } from './metrics.js';
 
-/** A named readiness check: true when the dependency is usable. */
-export type ReadinessCheck = () => Promise<boolean> | boolean;
+/** What a readiness check found: usable or not, and facts for people (shown in the /readyz body under the check's name). */
+export interface ReadinessOutcome {
+  ok: boolean;
+  detail?: Record<string, unknown>;
+}
+
+/** A named readiness check: true (or { ok: true }) when the dependency is usable. */
+export type ReadinessCheck = () => Promise<boolean | ReadinessOutcome> | boolean | ReadinessOutcome;
 
 export interface HttpServerDeps {
   log: Logger;
@@ -50,17 +57,19 @@ export function createHttpHandler(deps: HttpServerDeps): (req: IncomingMessage, 
 
   async function readyz(res: ServerResponse): Promise<void> {
     const results = await Promise.all(
-      Object.entries(deps.readiness).map(async ([name, check]): Promise<[string, boolean]> => {
+      Object.entries(deps.readiness).map(async ([name, check]): Promise<[string, ReadinessOutcome]> => {
         try {
-          return [name, await check()];
+          const outcome = await check();
+          return [name, typeof outcome === 'boolean' ? { ok: outcome } : outcome];
         } catch {
-          return [name, false];
+          return [name, { ok: false }];
         }
       }),
     );
-    const ready = results.every(([, ok]) => ok);
-    const checks = Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'ok' : 'fail']));
-    send(res, ready ? 200 : 503, `${JSON.stringify({ status: ready ? 'ready' : 'not ready', checks })}\n`, 'application/json');
+    const ready = results.every(([, outcome]) => outcome.ok);
+    const checks = Object.fromEntries(results.map(([name, outcome]) => [name, outcome.ok ? 'ok' : 'fail']));
+    const details = Object.fromEntries(results.flatMap(([name, outcome]) => (outcome.detail ? [[name, outcome.detail]] : [])));
+    send(res, ready ? 200 : 503, `${JSON.stringify({ status: ready ? 'ready' : 'not ready', checks, ...details })}\n`, 'application/json');
   }
 
   async function artifact(req: IncomingMessage, res: ServerResponse, rawPath: string, url: URL): Promise<void> {

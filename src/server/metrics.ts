@@ -22,6 +22,11 @@ export interface MetricsSources {
   queueCounts?: () => Promise<QueueCounts>;
   /** What the shared asset cache holds now. */
   assetCache?: () => { bytes: number; entries: number };
+  /**
+   * Labels on every series, e.g. { worker: POD_NAME }: with several pods, each
+   * pod's series stay apart even when scraped through one Service or summed.
+   */
+  defaultLabels?: Record<string, string>;
 }
 
 export interface Metrics {
@@ -44,6 +49,7 @@ const PHASE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 
 export function createMetrics(sources: MetricsSources = {}): Metrics {
   const registry = new Registry();
+  if (sources.defaultLabels) registry.setDefaultLabels(sources.defaultLabels);
   collectDefaultMetrics({ register: registry, prefix: 'courier_' });
 
   const jobs = new Counter({

@@ -2,7 +2,6 @@
 // KPI value the test changes in the fixture backend, "triggered" and
 // "resolved" posts to the Bot Connector stand-in, onError by real SMTP.
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertJobInput } from '../../src/contracts/alert.js';
@@ -14,6 +13,7 @@ import { JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { testRedisUrl } from '../setup/redis.js';
+import { createRedisClient } from '../../src/queue/connection.js';
 
 let world: World;
 let prefix: string;
@@ -184,7 +184,7 @@ describe('an alert scheduled by the backend from code', () => {
     const deadline = Date.now() + 60_000;
     while (postsTo(channelId).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(postsTo(channelId)).toHaveLength(1);
-    const redis = new Redis(testRedisUrl());
+    const redis = createRedisClient({ redisUrl: testRedisUrl() });
     try {
       expect(await redis.exists(`${prefix}:alerts:${job.alertId}:state`)).toBe(1);
       await producer.deleteAlert(job.alertId);

@@ -2,29 +2,29 @@
 // optimistic concurrency, a worker dying between commit and delivery, the
 // per-alert lock, and forgetting an alert.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type Notification } from '../../src/alerts/state.js';
 import { alertKeys, alreadyEvaluated, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
 import { createReceiptLedger } from '../../src/delivery/ledger.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
 
 const prefix = testPrefix('alert-store');
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 
-function connect(): Redis {
-  const client = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+function connect(): RedisClient {
+  const client = createRedisClient({ redisUrl: testRedisUrl() });
   clients.push(client);
   return client;
 }
 
 /** A store on its own connection, as a separate worker process would have. */
-function worker(options: { stateTtlMs?: number } = {}): { store: AlertStore; redis: Redis } {
+function worker(options: { stateTtlMs?: number } = {}): { store: AlertStore; redis: RedisClient } {
   const redis = connect();
   return { store: createAlertStore({ redis, prefix, ...options }), redis };
 }
 
-let admin: Redis;
+let admin: RedisClient;
 let counter = 0;
 const newAlertId = () => `cpu-high:${++counter}`;
 
@@ -142,7 +142,7 @@ describe('state and outbox', () => {
     const channel = '19:ops@thread.tacv2';
     const posted: string[] = [];
     /** A send as deliver.ts does it: skip recipients with a receipt for this job id, else post and record. */
-    async function send(redis: Redis, n: PendingNotification): Promise<void> {
+    async function send(redis: RedisClient, n: PendingNotification): Promise<void> {
       const ledger = createReceiptLedger({ redis, prefix });
       if ((await ledger.lookup(n.id, 'teams-0', [channel])).has(channel)) return;
       posted.push(`${n.kind} ${n.value}`);

@@ -105,13 +105,13 @@ describe('courier doctor', () => {
     expect(run.stdout).toMatch(/^FAIL\s+frontend TCP\s.*ECONNREFUSED/m);
     expect(run.stdout).toMatch(/^FAIL\s+backend DNS\s+no-such-host\.invalid/m);
     expect(run.stdout).toMatch(/hint: /);
-    expect(run.stdout).toMatch(/^ok\s+redis/m);
+    expect(run.stdout).toMatch(/^ok\s+redis\s.*answers PONG \(Redis [\d.]+\); one node, master 127\.0\.0\.1:\d+$/m);
   });
 
   it('reports a Redis that does not answer', async () => {
     const run = await runCli(['doctor'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^FAIL\s+redis\s/m);
+    expect(run.stdout).toMatch(/^FAIL\s+redis\s.*nothing listens at the Redis address/m);
   });
 
   it('checks SMTP (authenticated, nothing sent) and the Teams token when they are configured', async () => {

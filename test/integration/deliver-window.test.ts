@@ -6,7 +6,6 @@
 //  - Redis away longer than that patience (the one window left): the retry
 //    sends again, and the duplicate carries the same Message-ID, so mail
 //    clients show one message.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { createDeliveryService } from '../../src/delivery/deliver.js';
@@ -18,9 +17,10 @@ import { CourierError } from '../../src/errors.js';
 import { RedisServer } from '../setup/redis.js';
 import { parse, quietLogger, testConfig } from './email-fixtures.js';
 import { rejection } from '../helpers/rejection.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
 
 let redisServer: RedisServer;
-let redis: Redis;
+let redis: RedisClient;
 let sink: SmtpSink;
 let courier: DeliveryService;
 /** With the default patience (RECEIPT_WRITE_PATIENCE_MS). */
@@ -34,7 +34,7 @@ const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 beforeAll(async () => {
   redisServer = await RedisServer.start();
   // Fail commands quickly while the server is down, and keep reconnecting.
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  redis = createRedisClient({ redisUrl: redisServer.url });
   redis.on('error', () => undefined);
   sink = await SmtpSink.start();
   const config = testConfig({ SMTP_URL: sink.url() });

@@ -2,7 +2,6 @@
 // (nodemailer) against smtp-sink on loopback, the receipt ledger in a real
 // Redis. Exactly once: whatever fails, a retry of the same job serves only
 // the recipients not yet served, and every mailbox ends with one message.
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailTarget, Target } from '../../src/contracts/common.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
@@ -15,9 +14,10 @@ import { CourierError } from '../../src/errors.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 import { captureStory, parse, quietLogger, shareInput, testConfig } from './email-fixtures.js';
 import { rejection } from '../helpers/rejection.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
 
 const prefix = testPrefix('deliver');
-let redis: Redis;
+let redis: RedisClient;
 let sink: SmtpSink;
 let input: MessageInput;
 const services: DeliveryService[] = [];
@@ -50,7 +50,7 @@ function newJobId(): string {
 const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 
 beforeAll(async () => {
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+  redis = createRedisClient({ redisUrl: testRedisUrl() });
   sink = await SmtpSink.start();
   input = shareInput(await captureStory('sales'));
 });

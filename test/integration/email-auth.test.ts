@@ -1,7 +1,6 @@
 // SMTP authentication and reachability over real SMTP on loopback: a wrong
 // password is a DELIVERY_FAILED that says so (and never shows the password),
 // and doctor's checkSmtp connects and authenticates without sending.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { createDeliveryService } from '../../src/delivery/deliver.js';
@@ -12,18 +11,19 @@ import { CourierError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { flushPrefix, freePort, testPrefix, testRedisUrl } from '../setup/redis.js';
 import { testConfig } from './email-fixtures.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
 
 const AUTH = { user: 'courier', pass: 'right-horse-battery' };
 const WRONG = { user: 'courier', pass: 'wrong-Pa55word' };
 const prefix = testPrefix('email-auth');
 let sink: SmtpSink;
-let redis: Redis;
+let redis: RedisClient;
 
 const input = { kind: 'share' as const, title: 'Sales by region', sharedBy: 'Ada', at: new Date('2026-11-20T09:30:00Z') };
 
 beforeAll(async () => {
   sink = await SmtpSink.start({ auth: AUTH });
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+  redis = createRedisClient({ redisUrl: testRedisUrl() });
 });
 
 afterAll(async () => {

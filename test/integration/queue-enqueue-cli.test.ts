@@ -13,7 +13,7 @@ import { jobResult, type JobResult } from '../../src/contracts/result.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
 import { fromRoot } from '../../src/paths.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
@@ -64,7 +64,7 @@ beforeAll(async () => {
     HTTP_PORT: '0',
   });
   runtime = await startWorkerRuntime({ config, log: createLogger('silent'), queues: ['screenshot'], concurrency: 1 });
-  queue = new Queue('screenshot', { connection: workerConnection(config), prefix });
+  queue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
 });
 
 afterAll(async () => {
@@ -115,9 +115,9 @@ describe('courier enqueue', () => {
     expect(notJson.stderr).toMatch(/^INVALID_JOB: cannot read a JSON job from stdin/);
   });
 
-  it('says so when Redis does not answer, and adds nothing', async () => {
+  it('says so, with the reason, when Redis does not answer, and adds nothing', async () => {
     const run = await courier(['enqueue', 'screenshot', jobFile('ok2.json', { url: '/demo' })], undefined, { REDIS_URL: 'redis://127.0.0.1:1' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 does not answer; nothing was added/);
+    expect(run.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 cannot be used \(nothing listens at the Redis address .*ECONNREFUSED.*\); nothing was added/);
   });
 });

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
 import { jobCompleted, jobStarted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   artifactsDir = mkdtempSync(join(tmpdir(), 'courier-shutdown-artifacts-'));
   config = loadConfig({ REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix });
   producer = createProducer({ config });
-  queue = new Queue('screenshot', { connection: workerConnection(config), prefix });
+  queue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
 });
 
 afterEach(async () => {

@@ -12,7 +12,7 @@ import { jobResult } from '../../src/contracts/result.js';
 import type { SmtpSink } from '../../src/demo/smtp-sink.js';
 import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { createProducer, JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { signArtifactUrl } from '../../src/server/signing.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret } });
   ({ stack, smtp, artifactsDir, config, producer, prefix } = world);
   runtime = world.runtime!;
-  rawQueue = new Queue('screenshot', { connection: workerConnection(config), prefix });
+  rawQueue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
 });
 
 afterAll(async () => {
@@ -152,7 +152,18 @@ describe('failures', () => {
 
   it('/metrics counts jobs by queue and outcome, phases, deliveries and queue depths', async () => {
     const text = await fetchText('/metrics');
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // Every series also carries the pod's name (POD_NAME, else the host name); label order varies by metric type.
+    const parseSeries = (line: string): { name: string; labels: Record<string, string>; sample: string } => {
+      const [, name = '', labels = '', sample = ''] = /^([^{ ]+)(?:\{(.*)\})?(?: (\S+))?$/.exec(line) ?? [];
+      return { name, labels: Object.fromEntries([...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m): [string, string] => [m[1] ?? '', m[2] ?? ''])), sample };
+    };
+    const samples = text.split('\n').filter((line) => line.startsWith('courier_')).map(parseSeries);
+    const value = (series: string) => {
+      const wanted = parseSeries(series);
+      const labels = { ...wanted.labels, worker: config.podName };
+      const found = samples.find((s) => s.name === wanted.name && JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()));
+      return Number(found?.sample ?? NaN);
+    };
     expect(value('courier_jobs_total{queue="screenshot",outcome="completed"}')).toBe(3);
     expect(value('courier_jobs_total{queue="screenshot",outcome="failed"}')).toBe(2);
     expect(value('courier_jobs_total{queue="screenshot",outcome="retried"}')).toBe(1);
@@ -171,7 +182,11 @@ describe('failures', () => {
   });
 
   it('/readyz is 200 with Redis and a warm Chromium', async () => {
-    expect(JSON.parse(await fetchText('/readyz'))).toEqual({ status: 'ready', checks: { redis: 'ok', chromium: 'ok' } });
+    expect(JSON.parse(await fetchText('/readyz'))).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', chromium: 'ok' },
+      redis: { topology: 'single', master: new URL(testRedisUrl()).host },
+    });
   });
 });
 

@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { fromRoot } from '../../src/paths.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { ScheduleSyncError, syncSchedules, type SyncStep } from '../../src/queue/schedules.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
@@ -16,9 +16,9 @@ const prefix = testPrefix('schedules');
 const config = loadConfig({ REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix });
 const dir = mkdtempSync(join(tmpdir(), 'courier-schedules-'));
 const queues = {
-  screenshot: new Queue('screenshot', { connection: workerConnection(config), prefix }),
-  'pdf-report': new Queue('pdf-report', { connection: workerConnection(config), prefix }),
-  alert: new Queue('alert', { connection: workerConnection(config), prefix }),
+  screenshot: new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix }),
+  'pdf-report': new Queue('pdf-report', { connection: bullConnection(config, 'blocking').connection, prefix }),
+  alert: new Queue('alert', { connection: bullConnection(config, 'blocking').connection, prefix }),
 };
 
 const writeJson = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value, null, 2));

@@ -13,7 +13,7 @@ import type { QueueName } from '../../src/contracts/queues.js';
 import type { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { paceKey } from '../../src/delivery/teams-pace.js';
 import { createLogger } from '../../src/log.js';
-import { workerConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/queue/connection.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { startHttpServer } from '../../src/server/http.js';
@@ -29,7 +29,7 @@ let secondWorker: WorkerRuntime | null = null;
 const target = (channelId: string) => ({ type: 'teams' as const, serviceUrl: teams.serviceUrl(), tenantId: 'tenant-1', channelId });
 
 async function attemptsMade(queue: QueueName, id: string): Promise<number | undefined> {
-  const raw = new Queue(queue, { connection: workerConnection(world.config), prefix: world.prefix });
+  const raw = new Queue(queue, { connection: bullConnection(world.config, 'producer').connection, prefix: world.prefix });
   try {
     return (await raw.getJob(id))?.attemptsMade;
   } finally {

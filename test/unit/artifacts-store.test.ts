@@ -112,6 +112,16 @@ describe('TTL sweep', () => {
     expect(existsSync(join(root, 'screenshot/2026-01-01/old.png'))).toBe(true);
   });
 
+  it('is safe with several pods sweeping one shared directory at once: each file deleted once, the new ones kept', async () => {
+    for (let day = 1; day <= 5; day++) for (let i = 0; i < 40; i++) put(`screenshot/2026-11-0${day}/old-${i}.png`, 15);
+    for (let i = 0; i < 20; i++) put(`pdf-report/2026-11-18/new-${i}.pdf`, 2);
+    const sweeps = await Promise.all(Array.from({ length: 4 }, () => sweepArtifacts({ root, ttlDays: 7, now })));
+    expect(sweeps.reduce((sum, r) => sum + r.deletedFiles, 0)).toBe(200);
+    expect(sweeps.reduce((sum, r) => sum + r.removedFolders, 0)).toBeLessThanOrEqual(5);
+    expect(readdirSync(join(root, 'screenshot'))).toEqual([]);
+    expect(readdirSync(join(root, 'pdf-report/2026-11-18'))).toHaveLength(20);
+  });
+
   it('copes with a missing artifacts directory', async () => {
     expect(await sweepArtifacts({ root: join(root, 'nowhere'), ttlDays: 7, now })).toEqual({ deletedFiles: 0, removedFolders: 0 });
   });

@@ -1,14 +1,14 @@
 // The receipt ledger against a real Redis.
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptLedger, receiptKey, RECEIPT_TTL_SECONDS } from '../../src/delivery/ledger.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
 
 const prefix = testPrefix('ledger');
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(() => {
-  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+  redis = createRedisClient({ redisUrl: testRedisUrl() });
 });
 
 afterAll(async () => {
