@@ -27,7 +27,8 @@ export async function captureElementImage(element: ElementHandle, format: 'png' 
     const whole = window.scrollX === 0 && window.scrollY === 0 && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
     return whole && r.width > 0 && r.height > 0 ? { x: r.left, y: r.top, width: r.width, height: r.height } : null;
   });
-  const bytes = inView ? await element.frame.page().screenshot({ ...options, clip: inView }) : await element.screenshot(options);
+  // In view, so no need for Chromium to resize the page to capture beyond the viewport (a relayout).
+  const bytes = inView ? await element.frame.page().screenshot({ ...options, clip: inView, captureBeyondViewport: false }) : await element.screenshot(options);
   const data = Buffer.from(bytes);
   const { width, height } = imageSize(data);
   return { format, mime: MIME_BY_FORMAT[format], data, width, height, pages: null };

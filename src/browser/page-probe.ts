@@ -44,7 +44,7 @@ export function probeScript(): string {
 }
 
 export interface Probe {
-  settle(target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts>;
+  settle(target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number, early?: QuietLimits): Promise<PageFacts>;
 }
 
 /** Runs in the page. */
@@ -56,9 +56,12 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
   const nativeClearTimeout = window.clearTimeout.bind(window);
   let lastChangeAt = now();
   let lastChange = 'the document started loading';
+  // Every change counted: equal counts at two moments mean nothing changed in between.
+  let changes = 0;
   const touch = (what: string): void => {
     lastChangeAt = now();
     lastChange = what;
+    changes += 1;
   };
   // Frames produced since the last change, counted by settle()'s frame callbacks.
   let quietFrames = 0;
@@ -218,6 +221,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
         if (drawnAt > lastChangeAt && canvas instanceof Node && affects(canvas, target)) {
           lastChangeAt = drawnAt;
           lastChange = `canvas drawing in ${describe(canvas)}`;
+          changes += 1;
         }
       }
     }
@@ -237,10 +241,12 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
       quietForMs: at - lastChangeAt,
       quietFrames: lastChangeAt > lastFrameAt ? 0 : quietFrames,
       lastChange,
+      changes,
     };
   };
 
-  const settle = (target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number): Promise<PageFacts> =>
+  // `early`: also answer as soon as the page meets these laxer limits (see readiness-wait.ts).
+  const settle = (target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number, early?: QuietLimits): Promise<PageFacts> =>
     new Promise((resolve) => {
       watched = target;
       const started = now();
@@ -254,12 +260,17 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
           lastFrameAt = now();
           seen.quietFrames = quietFrames;
         }
-        if (unmet(seen, quiet).length === 0 || now() - started >= maxWaitMs) {
+        if (unmet(seen, quiet).length === 0 || (early && unmet(seen, early).length === 0) || now() - started >= maxWaitMs) {
           resolve(seen);
           return;
         }
-        // At the next frame, or soon anyway if frames are not being produced (then nothing counts as quiet).
-        const frame = requestAnimationFrame(() => check(true));
+        // After the next frame, or soon anyway if frames are not being produced (then nothing counts as quiet).
+        // "After": a task queued from our frame callback runs once every callback of that frame has run, so a
+        // change the page makes later in the same frame is seen before the frame is counted as quiet.
+        const frame = requestAnimationFrame(() => {
+          nativeClearTimeout(fallback);
+          nativeSetTimeout(() => check(true), 0);
+        });
         fallback = nativeSetTimeout(() => {
           cancelAnimationFrame(frame);
           check(false);

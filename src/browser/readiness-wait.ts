@@ -8,7 +8,7 @@
 import type { Page } from 'puppeteer-core';
 import { PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import { PROBE_GLOBAL, type Probe, type ProbeTarget } from './page-probe.js';
-import { assessReadiness, DEFAULT_LIMITS, type Limits, type NetworkState, type PageFacts, type ReadinessVerdict } from './readiness.js';
+import { assessReadiness, DEFAULT_LIMITS, pageUnmet, type Limits, type NetworkState, type PageFacts, type ReadinessVerdict } from './readiness.js';
 
 /** Longest single wait inside the page before Node looks again (network, deadline). */
 const MAX_SETTLE_WAIT_MS = 1_000;
@@ -24,15 +24,26 @@ export interface ReadinessOutcome {
   unresponsiveForMs?: number;
 }
 
-export async function waitUntilReady(page: Page, observer: PageObserver, target: ProbeTarget, deadline: number, limits: Limits = DEFAULT_LIMITS): Promise<ReadinessOutcome> {
+/**
+ * Told once, when the page is ready but for its last quiet frame: a capture
+ * started then may be kept if nothing changes before the page is ready
+ * (render.ts compares the probe's change counts).
+ */
+export type AlmostReady = (facts: PageFacts) => void;
+
+export async function waitUntilReady(page: Page, observer: PageObserver, target: ProbeTarget, deadline: number, limits: Limits = DEFAULT_LIMITS, onAlmostReady?: AlmostReady): Promise<ReadinessOutcome> {
   let facts: PageFacts | null = null;
   let pending: Promise<PageFacts> | null = null;
   let silentSince: number | null = null;
+  const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
+  // One frame short of quiet, and no time asked: the moment to start a capture that may be kept.
+  const almost = { quietMs: 0, quietFrames: limits.quietFrames - 1 };
+  let toldAlmost = !onAlmostReady;
   for (;;) {
     const left = deadline - Date.now();
     const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
-    const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
-    pending ??= page.evaluate((name, t, q, maxWaitMs) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs), PROBE_GLOBAL, target, quiet, wait);
+    const early = toldAlmost ? undefined : almost;
+    pending ??= page.evaluate((name, t, q, maxWaitMs, e) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs, e), PROBE_GLOBAL, target, quiet, wait, early);
     try {
       // The grace may run past the deadline: a page that answers late is slow, not hung.
       facts = await observer.call('readiness', wait + ANSWER_GRACE_MS, () => pending!);
@@ -51,6 +62,11 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
     const network = observer.network();
     const verdict = assessReadiness(facts, network, limits);
     if (verdict.ready || deadline - Date.now() <= 0) return { verdict, facts, network };
+    if (!toldAlmost && pageUnmet(facts, almost).length === 0) {
+      // Once only: the page answers early just this time. With a request in flight, a capture now would rarely be kept.
+      toldAlmost = true;
+      if (network.inFlight.length === 0) onAlmostReady?.(facts);
+    }
     if (verdict.unmet.length === 1 && verdict.unmet[0] === 'network') {
       // Settled in the page; the network decides. Look again at its next event, or when its quiet time is up.
       const quietLeft = network.inFlight.length > 0 ? MAX_SETTLE_WAIT_MS : limits.networkQuietMs - network.quietForMs;

@@ -44,6 +44,8 @@ export interface PageFacts {
   quietFrames: number;
   /** What changed last ("canvas drawing in canvas", "DOM change in div.bars", …). */
   lastChange: string;
+  /** How many changes the probe has seen: equal counts at two moments mean nothing changed in between. */
+  changes: number;
 }
 
 export interface InFlightRequest {

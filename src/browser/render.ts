@@ -21,7 +21,7 @@ import { captureElement } from './capture.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
-import { describeUnmet } from './readiness.js';
+import { DEFAULT_LIMITS, describeUnmet, type PageFacts } from './readiness.js';
 import { waitUntilReady, type ReadinessOutcome } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
@@ -63,6 +63,8 @@ async function renderStory(deps: RendererDeps, request: RenderRequest): Promise<
 
 class StorySession {
   phase: Phase = 'open';
+  private readyFacts: PageFacts | null = null;
+  private earlyCapture: { changes: number; capture: Promise<Capture[]> } | null = null;
   private readonly page: Page;
   private readonly observer: PageObserver;
   private readonly log: Logger;
@@ -93,7 +95,7 @@ class StorySession {
     timings.captureMs = await this.inPhase(
       'capture',
       async () => {
-        captures = await this.captureAll();
+        captures = (await this.keptEarlyCapture()) ?? (await this.captureAll());
       },
       PHASE_BUDGET_MS.capture,
     );
@@ -175,9 +177,45 @@ class StorySession {
 
   // ── ready ───────────────────────────────────────────────────────────────
   private async waitUntilReady(deadline: number): Promise<void> {
-    const outcome = await waitUntilReady(this.page, this.observer, { selector: this.request.selector, busySelector: this.deps.config.busySelector }, deadline);
+    const target = { selector: this.request.selector, busySelector: this.deps.config.busySelector };
+    const outcome = await waitUntilReady(this.page, this.observer, target, deadline, DEFAULT_LIMITS, this.mayCaptureEarly() ? (facts) => this.startEarlyCapture(facts) : undefined);
     if (!outcome.verdict.ready) throw await this.notReady(outcome);
+    this.readyFacts = outcome.facts;
     this.log.debug({ url: this.request.url.toString(), lastChange: outcome.facts?.lastChange, quietForMs: outcome.facts?.quietForMs, quietFrames: outcome.facts?.quietFrames }, 'story ready');
+  }
+
+  /**
+   * A single picture of the element, nothing drawn over it: it may be
+   * captured while the page waits for its last quiet frame, and kept only
+   * if the page then turns out ready with nothing changed since the capture
+   * began (the probe's change count, read before the capture, is the same
+   * at ready). The picture is then the final frame, and the job saves a
+   * capture's time. Otherwise it is dropped and the capture is taken again.
+   */
+  private mayCaptureEarly(): boolean {
+    const { formats, annotations } = this.request;
+    return formats.length === 1 && formats[0] !== 'pdf' && (annotations ?? []).length === 0;
+  }
+
+  private startEarlyCapture(facts: PageFacts): void {
+    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll());
+    capture.catch(() => undefined); // an early capture that fails is only dropped
+    this.earlyCapture = { changes: facts.changes, capture };
+  }
+
+  /** The early capture, if it shows the page as it was when found ready; null otherwise. */
+  private async keptEarlyCapture(): Promise<Capture[] | null> {
+    const early = this.earlyCapture;
+    if (!early) return null;
+    this.earlyCapture = null;
+    const kept = this.readyFacts !== null && this.readyFacts.changes === early.changes;
+    this.log.debug({ url: this.request.url.toString(), kept, changes: [early.changes, this.readyFacts?.changes] }, kept ? 'early capture kept' : 'early capture dropped: the page changed after it began');
+    try {
+      const captures = await early.capture;
+      return kept ? captures : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The SELECTOR_TIMEOUT error: what was unmet and what the page did, with a screenshot of the page as it was. */

@@ -9,11 +9,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, findChromium } from '../../src/browser/pool.js';
+import { BrowserPool, chromiumArgs, findChromium } from '../../src/browser/pool.js';
+import { createRenderer } from '../../src/browser/render.js';
+import { prepareStoryPage } from '../../src/browser/story-page.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import type { JobResult } from '../../src/contracts/result.js';
 import { JobFailedError } from '../../src/queue/producer.js';
 import { GALLERY_STORIES, GalleryStack, type GalleryStory } from '../fixtures/gallery/stack.js';
-import { CHART_BLUE, colorShare, decodePng, differingShare } from '../helpers/image.js';
+import { CHART_BLUE, colorShare, countColor, decodePng, differingShare } from '../helpers/image.js';
 import { processGroup } from '../helpers/processes.js';
 import { pdfFile, pdfPagePng } from '../helpers/pdf.js';
 import { rejection } from '../helpers/rejection.js';
@@ -105,6 +109,31 @@ describe('gallery stories through the worker are captured as their final frame',
     };
     const [moving, still] = await Promise.all([report(false), report(true)]);
     expect(differingShare(moving, still)).toBeLessThanOrEqual(SAME_PICTURE);
+  });
+});
+
+describe('a capture begun early is kept only if nothing changed before the story was ready', () => {
+  it('drops the early capture of an animation that pauses two frames between steps, and captures its final frame', async () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', { write: (line: string) => void lines.push(line) });
+    const config = loadConfig({ FRONTEND_URL: gallery.frontendUrl, BACKEND_URL: gallery.backendUrl, HTTP_PORT: '0' });
+    const pool = new BrowserPool({ config, log, setUpPage: prepareStoryPage });
+    try {
+      const result = await createRenderer({ config, pool, log }).render({
+        url: new URL(gallery.frontendUrl + gallery.storyPath('stepper')),
+        selector: '.tc-story',
+        timeoutMs: 20_000,
+        viewport: { width: 1280, height: 618, deviceScaleFactor: 1 },
+        formats: ['png'],
+        token: gallery.token,
+      });
+      const png = decodePng(result.captures[0]!.data);
+      // The box ends green; red and amber are the steps before.
+      expect(countColor(png, [0x2e, 0x9e, 0x5b], 12, { x: 790, y: 100, width: 140, height: 60 })).toBeGreaterThan(7000);
+      expect(lines.some((l) => l.includes('early capture dropped: the page changed after it began'))).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -24,6 +24,7 @@ const settled: PageFacts = {
   quietForMs: 500,
   quietFrames: 30,
   lastChange: 'DOM change in div.bars',
+  changes: 42,
 };
 
 describe('readiness rules on facts recorded from real chart libraries', () => {
