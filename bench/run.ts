@@ -268,7 +268,6 @@ async function main(): Promise<void> {
       burstRatio: ratio(burst.wallMs, burst.idealMs),
       galleryMaxDiffering: Math.max(...galleryChecks.map((g) => g.differing)),
       misbehavingOverTimeoutMs: Math.max(...misbehaving.map((m) => m.endedMs - m.timeoutMs)),
-      speedupVsNaive: ratio(throughput['4'], naiveThroughput),
       rssGrowth: ratio(memEnd.rssMb, memStart.rssMb),
       failedJobs,
     };
@@ -285,6 +284,7 @@ async function main(): Promise<void> {
       misbehaving,
       throughputPerMin: throughput,
       naiveThroughputPerMin: naiveThroughput,
+      speedupVsNaive: ratio(throughput['4'], naiveThroughput),
       rssStartMb: memStart.rssMb,
       rssEndMb: memEnd.rssMb,
       goals: goalsOf(figures),
