@@ -1,6 +1,7 @@
 // How Chromium is launched: where it is, its flags, its sandbox and its
 // environment. Pure apart from findChromium's file checks.
 import { existsSync } from 'node:fs';
+import type { Browser } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
 import { RESOLVE_NOTHING } from './network-policy.js';
 
@@ -130,4 +131,14 @@ export function killProcessGroup(pid: number | null): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * When Chromium dies (killed, crashed, recycled), a read on one of its pipes can
+ * still fail with ECONNRESET after puppeteer's transport has closed and dropped
+ * its own error listener; unheard, that error would crash the worker. The
+ * death itself is handled through 'disconnected'.
+ */
+export function ignoreStreamErrorsAfterDeath(browser: Browser): void {
+  for (const stream of browser.process()?.stdio ?? []) stream?.on('error', () => undefined);
 }

@@ -16,7 +16,7 @@ import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppete
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, killProcessGroup, runningAsRoot } from './chromium.js';
+import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
 import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
@@ -331,6 +331,7 @@ export class BrowserPool {
       if (err instanceof CourierError) throw err;
       throw new CourierError('BROWSER_CRASHED', `Chromium could not be launched: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
     }
+    ignoreStreamErrorsAfterDeath(browser);
     let targets: TargetWatch;
     try {
       targets = await TargetWatch.start(browser);
@@ -391,3 +392,4 @@ function crashed(err: unknown): CourierError {
   const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return new CourierError('BROWSER_CRASHED', `Chromium crashed or disconnected during the render (${reason}); the job will be retried on a fresh browser`, { cause: err });
 }
+
