@@ -132,7 +132,7 @@ export async function checkChromium(config: Config, log: Logger): Promise<CheckR
   } catch (err) {
     const message = errorMessage(err);
     const hint = /sandbox|namespace/i.test(message)
-      ? "Chromium's sandbox could not start: allow user namespaces (a seccomp profile that permits them; see README, Security), or set CHROMIUM_SANDBOX=off where the platform forbids them"
+      ? "Chromium's sandbox could not start: allow user namespaces (a seccomp profile that permits them; see docs/security.md, Chromium), or set CHROMIUM_SANDBOX=off where the platform forbids them"
       : "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage";
     return [{ name: 'chromium', status: 'FAIL', detail: message, hint }];
   } finally {

@@ -87,7 +87,7 @@ function describe(err: unknown, ctx: ErrorContext): string {
       return `Teams authentication failed: ${where} refused the bot's token (HTTP 401${said ? ` ${said}` : ''}) although ${ctx.authority} issued it; ${credentialsHint}, ${tenancyHint}`;
     case 403:
       if (/InvalidBotApiHost/i.test(said)) {
-        return `Teams refused this service URL for the channel's tenant (HTTP 403 ${said}): the tenant is in a government cloud; set MICROSOFT_CLOUD and use that cloud's service URL (see the README's Microsoft Teams section)`;
+        return `Teams refused this service URL for the channel's tenant (HTTP 403 ${said}): the tenant is in a government cloud; set MICROSOFT_CLOUD and use that cloud's service URL (see docs/teams.md, Clouds and service URLs)`;
       }
       return `Teams authentication failed: ${where} forbids this bot here (HTTP 403${said ? ` ${said}` : ''}); make sure the bot is installed in the team that owns the channel, that the tenant id is that team's, and that MICROSOFT_APP_TYPE / MICROSOFT_APP_TENANT_ID match the bot's registration`;
     case 404:
