@@ -28,6 +28,7 @@
 import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Config } from '../config.js';
 import type { TeamsTarget } from '../contracts/common.js';
+import { withTimeout } from '../deadline.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { assertServiceUrlAllowed } from '../urls.js';
@@ -231,16 +232,12 @@ export async function checkTeams(config: Config, log?: Logger, timeoutMs = 20_00
   const quiet = log ?? createLogger('silent');
   try {
     const sender = createTeamsSender({ config, log: quiet });
-    let timer: NodeJS.Timeout | undefined;
     // Safe to abandon on timeout: a token request changes nothing anywhere.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CourierError('DELIVERY_FAILED', `no answer from ${authorityOf(config)} within ${Math.round(timeoutMs / 1000)} s: check MICROSOFT_LOGIN_URL and the network path to it`)), timeoutMs);
-    });
-    try {
-      await Promise.race([sender.checkToken(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(
+      sender.checkToken(),
+      timeoutMs,
+      () => new CourierError('DELIVERY_FAILED', `no answer from ${authorityOf(config)} within ${Math.round(timeoutMs / 1000)} s: check MICROSOFT_LOGIN_URL and the network path to it`),
+    );
     const cloud = config.microsoft.cloud === 'public' ? '' : `, ${TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].name}`;
     return { ok: true, detail: `token obtained from ${authorityOf(config)} for app ${config.microsoft.appId} (${config.microsoft.appType}${cloud})` };
   } catch (err) {
