@@ -25,6 +25,7 @@
 // them as Microsoft advises, which can then show the post twice. A job retry
 // would have posted again in that case too, since the receipt (deliver.ts)
 // is only written after Teams confirms; the README says so.
+import pRetry from 'p-retry';
 import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Config } from '../config.js';
 import type { TeamsTarget } from '../contracts/common.js';
@@ -100,37 +101,49 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
   const redact = (text: string): string => redactSecrets(text, [config.microsoft.appPassword]);
   const defaultServiceUrl = TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].proactiveServiceUrl;
 
-  /** Runs one connector request with the pace, the retries Teams documents and one token refresh on 401. */
+  /**
+   * Runs one connector request with the pace, the retries Teams documents and
+   * one token refresh on 401. p-retry drives the attempts; every wait is
+   * teams-retry's decision (Retry-After, or backoff with jitter, within the
+   * deadline), taken and slept in onFailedAttempt, so p-retry's own backoff
+   * is off (minTimeout 0) and its attempt count unbounded (retryDecision
+   * stops at policy.maxAttempts). Throwing there ends the retries with that error.
+   */
   async function call<T>(request: () => Promise<T>, options: CallOptions): Promise<{ value: T; attempts: number; pacedMs: number }> {
     const { log, signal, deadlineMs } = options;
     let refreshed = false;
     let pacedMs = 0;
-    for (let attempt = 1; ; attempt++) {
-      if (deps.pace && options.channelId) pacedMs += await deps.pace.take(options.channelId, { deadlineMs, signal });
-      try {
+    return pRetry(
+      async (attempt) => {
+        if (deps.pace && options.channelId) pacedMs += await deps.pace.take(options.channelId, { deadlineMs, signal });
         return { value: await request(), attempts: attempt, pacedMs };
-      } catch (err) {
-        const { status, retryAfterHeader, body } = connectorFailure(err);
-        if (status === 401 && !refreshed) {
-          // A cached token can be refused before it expires (revoked, or a restarted connector): get a fresh one once.
-          refreshed = true;
-          log.warn({ status }, 'teams: the Bot Connector refused the cached token; getting a new one');
-          await bot.refreshToken();
-          continue;
-        }
-        if (status === undefined || !RETRIED_STATUSES.has(status)) throw err;
-        const nowMs = now().getTime();
-        const retryAfterMs = parseRetryAfter(retryAfterHeader, nowMs) ?? retryAfterFromBody(body);
-        const decision = retryDecision({ status, retryAfterMs, attempt, nowMs, deadlineMs, random: random(), policy });
-        if ('giveUp' in decision) throw new CourierError('DELIVERY_FAILED', decision.giveUp);
-        const mayHaveLanded = status === 502 || status === 504;
-        log.warn(
-          { status, attempt, waitMs: decision.retryInMs, retryAfterMs, retryAfterFrom: retryAfterHeader ? 'header' : retryAfterMs !== null ? 'body' : null, ...(mayHaveLanded ? { mayHaveLanded } : {}) },
-          'teams: transient answer, waiting before retrying',
-        );
-        await sleep(decision.retryInMs, signal);
-      }
-    }
+      },
+      {
+        retries: Infinity,
+        minTimeout: 0,
+        onFailedAttempt: async ({ error, attemptNumber: attempt }) => {
+          const { status, retryAfterHeader, body } = connectorFailure(error);
+          if (status === 401 && !refreshed) {
+            // A cached token can be refused before it expires (revoked, or a restarted connector): get a fresh one once.
+            refreshed = true;
+            log.warn({ status }, 'teams: the Bot Connector refused the cached token; getting a new one');
+            await bot.refreshToken();
+            return;
+          }
+          if (status === undefined || !RETRIED_STATUSES.has(status)) throw error;
+          const nowMs = now().getTime();
+          const retryAfterMs = parseRetryAfter(retryAfterHeader, nowMs) ?? retryAfterFromBody(body);
+          const decision = retryDecision({ status, retryAfterMs, attempt, nowMs, deadlineMs, random: random(), policy });
+          if ('giveUp' in decision) throw new CourierError('DELIVERY_FAILED', decision.giveUp);
+          const mayHaveLanded = status === 502 || status === 504;
+          log.warn(
+            { status, attempt, waitMs: decision.retryInMs, retryAfterMs, retryAfterFrom: retryAfterHeader ? 'header' : retryAfterMs !== null ? 'body' : null, ...(mayHaveLanded ? { mayHaveLanded } : {}) },
+            'teams: transient answer, waiting before retrying',
+          );
+          await sleep(decision.retryInMs, signal);
+        },
+      },
+    );
   }
 
   async function postWithReport(target: TeamsTarget, message: Message, context: DeliveryContext = {}): Promise<TeamsPostReport> {
