@@ -16,6 +16,8 @@
 // a moment after it took its slot, and two requests must not arrive closer
 // together than their slots were.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abortReason } from '../deadline.js';
 import { CourierError } from '../errors.js';
 import type { RedisClient } from '../queue/connection.js';
 import { luaCommand } from '../queue/lua.js';
@@ -58,19 +60,13 @@ export function paceKey(prefix: string, channelId: string): string {
   return `${prefix}:teams:pace:${channelId}`;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; an abort ends the wait with the signal's reason (the job's deadline error), not a bare AbortError. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    throw signal?.aborted ? abortReason(signal) : err;
+  }
 }
 
 export function createChannelPace({ redis, prefix, windows = TEAMS_THREAD_WINDOWS, sleep = abortableSleep, random = Math.random }: ChannelPaceDeps): ChannelPace {
