@@ -7,7 +7,7 @@ import { decideSandbox, runningAsRoot } from './browser/chromium.js';
 import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
 import { checkSmtp as smtpCheck } from './delivery/email.js';
-import { checkTeams as teamsCheck } from './delivery/teams.js';
+import { checkTeams as teamsCheck } from './delivery/teams-check.js';
 import { withTimeout as withDeadline } from './deadline.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
