@@ -32,6 +32,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY templates ./templates
+COPY lua ./lua
 COPY jobs ./jobs
 COPY demo ./demo
 

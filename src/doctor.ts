@@ -7,7 +7,8 @@ import { decideSandbox, runningAsRoot } from './browser/chromium.js';
 import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
 import { checkSmtp as smtpCheck } from './delivery/email.js';
-import { checkTeams as teamsCheck } from './delivery/teams.js';
+import { checkTeams as teamsCheck } from './delivery/teams-check.js';
+import { withTimeout as withDeadline } from './deadline.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import { connectOnce, createRedisClient, describeRedis, topologyOf, whereIsRedis, type RedisClient } from './queue/connection.js';
@@ -189,18 +190,8 @@ function tcpConnect(host: string, port: number): Promise<void> {
   });
 }
 
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  return withDeadline(promise, TIMEOUT_MS, () => new Error(`${what}: no answer within ${TIMEOUT_MS} ms`));
 }
 
 function causeOf(err: unknown): string {

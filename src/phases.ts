@@ -3,6 +3,7 @@
 // budget, and an observer. runPhase() sets the phase, applies the budget,
 // tags any error that escapes with the phase's name (the innermost phase
 // wins), and reports the duration whether the phase succeeded or failed.
+import { withTimeout } from './deadline.js';
 import { CourierError } from './errors.js';
 
 export const PHASES = ['validate', 'open', 'ready', 'annotate', 'capture', 'render', 'fetch', 'assemble', 'deliver'] as const;
@@ -36,7 +37,6 @@ export interface PhaseRun<T> {
 export async function runPhase<T>(phase: Phase, work: () => Promise<T>, options: PhaseOptions = {}): Promise<PhaseRun<T>> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  let timer: NodeJS.Timeout | undefined;
   options.observe?.(phase, 0, 'started');
   try {
     const running = work();
@@ -45,14 +45,8 @@ export async function runPhase<T>(phase: Phase, work: () => Promise<T>, options:
       value = await running;
     } else {
       const budgetMs = options.budgetMs;
-      const overBudget = options.overBudget ?? (() => new CourierError('BROWSER_CRASHED', `${phase}: did not finish within ${budgetMs} ms`));
-      running.catch(() => undefined); // past the budget, its own failure no longer matters
-      value = await Promise.race([
-        running,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(overBudget()), Math.max(1, budgetMs));
-        }),
-      ]);
+      // Past the budget, the work is abandoned and its own failure no longer matters.
+      value = await withTimeout(running, budgetMs, options.overBudget ?? (() => new CourierError('BROWSER_CRASHED', `${phase}: did not finish within ${budgetMs} ms`)));
     }
     const ms = elapsed();
     options.observe?.(phase, ms, 'ok');
@@ -63,8 +57,6 @@ export async function runPhase<T>(phase: Phase, work: () => Promise<T>, options:
     if (!coded) throw err;
     coded.phase ??= phase;
     throw coded;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -23,6 +23,7 @@
 // patience, the retry sends again. An email duplicate carries the same
 // deterministic Message-ID, so mail clients show it as the same message
 // (Gmail discards it); a Teams duplicate is a second post.
+import pRetry from 'p-retry';
 import type { Config } from '../config.js';
 import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
@@ -177,28 +178,29 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
    * Writes the receipts of a send that succeeded. Redis being away for a
    * moment must not cost a duplicate, so a failed write is tried again until
    * Redis answers or the patience runs out (then the error goes up, and the
-   * failure names the window).
+   * failure names the window). p-retry's maxRetryTime is the patience.
    */
   async function recordAfterSend(jobId: string, key: string, recipients: string[], id: string, logged: Record<string, unknown>): Promise<void> {
-    const giveUpAt = Date.now() + receiptWritePatienceMs;
-    let waitMs = RECEIPT_RETRY_FIRST_MS;
-    for (let tries = 1; ; tries += 1) {
-      try {
+    await pRetry(
+      async (tries) => {
         await ledger.record(jobId, key, recipients, id);
         if (tries > 1) log.info({ ...logged, tries }, 'receipt written once Redis answered again: a retry will not send this message twice');
-        return;
-      } catch (err) {
-        if (Date.now() + waitMs > giveUpAt) throw err;
-        if (tries === 1) {
+      },
+      {
+        retries: Infinity,
+        minTimeout: RECEIPT_RETRY_FIRST_MS,
+        factor: 2,
+        maxTimeout: RECEIPT_RETRY_MAX_MS,
+        maxRetryTime: receiptWritePatienceMs,
+        onFailedAttempt: ({ error, attemptNumber }) => {
+          if (attemptNumber > 1) return;
           log.warn(
-            { ...logged, id, reason: explainRedisError(err).reason, patienceMs: receiptWritePatienceMs },
+            { ...logged, id, reason: explainRedisError(error).reason, patienceMs: receiptWritePatienceMs },
             'sent, but the receipt cannot be written yet; trying again until Redis answers (or a replica has it, on Sentinel and Cluster)',
           );
-        }
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-        waitMs = Math.min(waitMs * 2, RECEIPT_RETRY_MAX_MS);
-      }
-    }
+        },
+      },
+    );
   }
 
   async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<TargetOutcome> {

@@ -9,15 +9,18 @@
 // per channel under QUEUE_PREFIX (so on Redis Cluster, a `{courier}` prefix
 // keeps it in the queue's hash slot):
 //   <prefix>:teams:pace:<channel id>   members: one per request, scored by Redis' own clock (ms)
-// A Lua script checks every window and takes the slot atomically, or answers
+// A Lua script (lua/teams-pace-take.lua) checks every window and takes the slot atomically, or answers
 // how long until one frees; the worker waits that long (plus jitter) and asks
 // again. Redis' clock (TIME) is the one clock all workers share. Each window
 // is kept LATENCY_ALLOWANCE_MS longer than Teams' own: a request reaches Teams
 // a moment after it took its slot, and two requests must not arrive closer
 // together than their slots were.
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import { setTimeout as delay } from 'node:timers/promises';
+import { abortReason } from '../deadline.js';
 import { CourierError } from '../errors.js';
+import type { RedisClient } from '../queue/connection.js';
+import { luaCommand } from '../queue/lua.js';
 
 export interface PaceWindow {
   ms: number;
@@ -35,36 +38,6 @@ export const TEAMS_THREAD_WINDOWS: PaceWindow[] = [
 /** Time allowed between taking a slot and Teams receiving the request. */
 export const LATENCY_ALLOWANCE_MS = 250;
 
-// KEYS[1]: the channel's log. ARGV[1]: a unique member; ARGV[2..]: window ms, max, window ms, max, ...
-// Returns 0 when the slot is taken, else the ms until one frees.
-const TAKE_SLOT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local longest = 0
-for i = 2, #ARGV, 2 do
-  local w = tonumber(ARGV[i])
-  if w > longest then longest = w end
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
-local wait = 0
-for i = 2, #ARGV, 2 do
-  local w = tonumber(ARGV[i])
-  local max = tonumber(ARGV[i + 1])
-  local count = redis.call('ZCOUNT', KEYS[1], '(' .. (now - w), '+inf')
-  if count >= max then
-    local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - w), '+inf', 'WITHSCORES', 'LIMIT', count - max, 1)
-    local frees = tonumber(oldest[2]) + w - now
-    if frees > wait then wait = frees end
-  end
-end
-if wait > 0 then return wait end
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], longest)
-return 0
-`;
-
-type PacedRedis = (Redis | Cluster) & { courierTeamsPace?: (key: string, ...args: (string | number)[]) => Promise<number> };
-
 export interface ChannelPace {
   /**
    * Waits for a slot for one request to `channelId`, until `deadlineMs`;
@@ -75,7 +48,7 @@ export interface ChannelPace {
 }
 
 export interface ChannelPaceDeps {
-  redis: Redis | Cluster;
+  redis: RedisClient;
   /** QUEUE_PREFIX. */
   prefix: string;
   windows?: PaceWindow[];
@@ -87,30 +60,23 @@ export function paceKey(prefix: string, channelId: string): string {
   return `${prefix}:teams:pace:${channelId}`;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits `ms`; an abort ends the wait with the signal's reason (the job's deadline error), not a bare AbortError. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    throw signal?.aborted ? abortReason(signal) : err;
+  }
 }
 
 export function createChannelPace({ redis, prefix, windows = TEAMS_THREAD_WINDOWS, sleep = abortableSleep, random = Math.random }: ChannelPaceDeps): ChannelPace {
-  const client = redis as PacedRedis;
-  if (!client.courierTeamsPace) client.defineCommand('courierTeamsPace', { numberOfKeys: 1, lua: TAKE_SLOT });
+  const takeSlot = luaCommand(redis, 'teams-pace-take');
   const args = windows.flatMap((w) => [w.ms + LATENCY_ALLOWANCE_MS, w.max]);
   return {
     async take(channelId, { deadlineMs, signal }) {
       const started = Date.now();
       for (;;) {
-        const waitMs = Number(await client.courierTeamsPace!(paceKey(prefix, channelId), randomUUID(), ...args));
+        const waitMs = Number(await takeSlot(paceKey(prefix, channelId), randomUUID(), ...args));
         if (waitMs <= 0) return Date.now() - started;
         // Jitter: workers waiting for the same slot should not all ask at the same instant.
         const sleepMs = waitMs + Math.round(random() * 50);

@@ -3,9 +3,11 @@
 //
 //   teams-connector.ts  every Bot Framework SDK and MSAL call (token, post, channel list);
 //   card-image.ts       how the image travels within Teams' size limits (image-fit.ts: the pixels);
+//   teams-request.ts    one connector request: pace, retries, token refresh;
 //   teams-retry.ts      which answers are retried, and how long to wait;
 //   teams-pace.ts       the per-channel rate, shared by all workers through Redis;
-//   teams-errors.ts     failures in sentences, with secrets redacted.
+//   teams-errors.ts     failures in sentences, with secrets redacted;
+//   teams-check.ts      the doctor's check of the bot's credentials.
 //
 // How a post goes:
 //   1. the job's service URL must start with an entry of TEAMS_SERVICE_URLS
@@ -28,17 +30,18 @@
 import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Config } from '../config.js';
 import type { TeamsTarget } from '../contracts/common.js';
-import { CourierError, errorMessage, isCourierError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
+import { CourierError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { assertServiceUrlAllowed } from '../urls.js';
 import { afterRefusal, imageLadder, kb, takeStep, TEAMS_MESSAGE_MAX_BYTES, type ImageChoice, type ImagePath, type ImageStep } from './card-image.js';
 import { buildCard, cardActivity } from './cards.js';
 import type { Message } from './messages.js';
 import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
-import { authorityOf, BotConnection, connectorFailure, conversationParameters } from './teams-connector.js';
+import { BotConnection, connectorFailure, conversationParameters } from './teams-connector.js';
 import { redactSecrets, toDeliveryError } from './teams-errors.js';
-import { abortableSleep, type ChannelPace } from './teams-pace.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, RETRIED_STATUSES, retryAfterFromBody, retryDecision, type RetryPolicy } from './teams-retry.js';
+import type { ChannelPace } from './teams-pace.js';
+import { connectorCaller } from './teams-request.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './teams-retry.js';
 import type { DeliveryContext, TeamsChannelInfo, TeamsSender } from './types.js';
 
 export { authorityOf } from './teams-connector.js';
@@ -80,57 +83,14 @@ export interface TeamsDelivery extends TeamsSender {
   postWithReport(target: TeamsTarget, message: Message, context?: DeliveryContext): Promise<TeamsPostReport>;
 }
 
-interface CallOptions {
-  deadlineMs: number;
-  signal?: AbortSignal;
-  log: Logger;
-  /** Pace the request on this channel. */
-  channelId?: string;
-}
-
 export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
   const { config } = deps;
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
-  const sleep = deps.sleep ?? abortableSleep;
   const now = deps.now ?? (() => new Date());
-  const random = deps.random ?? Math.random;
   const links = deps.links !== undefined ? deps.links : createArtifactLinks({ config, now });
   const bot = BotConnection.fromConfig(config, deps.log);
+  const call = connectorCaller({ bot, pace: deps.pace ?? null, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retry }, sleep: deps.sleep, now, random: deps.random });
   const redact = (text: string): string => redactSecrets(text, [config.microsoft.appPassword]);
   const defaultServiceUrl = TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].proactiveServiceUrl;
-
-  /** Runs one connector request with the pace, the retries Teams documents and one token refresh on 401. */
-  async function call<T>(request: () => Promise<T>, options: CallOptions): Promise<{ value: T; attempts: number; pacedMs: number }> {
-    const { log, signal, deadlineMs } = options;
-    let refreshed = false;
-    let pacedMs = 0;
-    for (let attempt = 1; ; attempt++) {
-      if (deps.pace && options.channelId) pacedMs += await deps.pace.take(options.channelId, { deadlineMs, signal });
-      try {
-        return { value: await request(), attempts: attempt, pacedMs };
-      } catch (err) {
-        const { status, retryAfterHeader, body } = connectorFailure(err);
-        if (status === 401 && !refreshed) {
-          // A cached token can be refused before it expires (revoked, or a restarted connector): get a fresh one once.
-          refreshed = true;
-          log.warn({ status }, 'teams: the Bot Connector refused the cached token; getting a new one');
-          await bot.refreshToken();
-          continue;
-        }
-        if (status === undefined || !RETRIED_STATUSES.has(status)) throw err;
-        const nowMs = now().getTime();
-        const retryAfterMs = parseRetryAfter(retryAfterHeader, nowMs) ?? retryAfterFromBody(body);
-        const decision = retryDecision({ status, retryAfterMs, attempt, nowMs, deadlineMs, random: random(), policy });
-        if ('giveUp' in decision) throw new CourierError('DELIVERY_FAILED', decision.giveUp);
-        const mayHaveLanded = status === 502 || status === 504;
-        log.warn(
-          { status, attempt, waitMs: decision.retryInMs, retryAfterMs, retryAfterFrom: retryAfterHeader ? 'header' : retryAfterMs !== null ? 'body' : null, ...(mayHaveLanded ? { mayHaveLanded } : {}) },
-          'teams: transient answer, waiting before retrying',
-        );
-        await sleep(decision.retryInMs, signal);
-      }
-    }
-  }
 
   async function postWithReport(target: TeamsTarget, message: Message, context: DeliveryContext = {}): Promise<TeamsPostReport> {
     assertServiceUrlAllowed(target.serviceUrl, config.teamsServiceUrls);
@@ -218,34 +178,6 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
       }
     },
   };
-}
-
-/**
- * doctor: exchanges the app id and password for a token (no cache) and says
- * where from. Never throws.
- */
-export async function checkTeams(config: Config, log?: Logger, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
-  if (!config.microsoft.appId || !config.microsoft.appPassword) {
-    return { ok: false, detail: 'Teams is not configured: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD' };
-  }
-  const quiet = log ?? createLogger('silent');
-  try {
-    const sender = createTeamsSender({ config, log: quiet });
-    let timer: NodeJS.Timeout | undefined;
-    // Safe to abandon on timeout: a token request changes nothing anywhere.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CourierError('DELIVERY_FAILED', `no answer from ${authorityOf(config)} within ${Math.round(timeoutMs / 1000)} s: check MICROSOFT_LOGIN_URL and the network path to it`)), timeoutMs);
-    });
-    try {
-      await Promise.race([sender.checkToken(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-    const cloud = config.microsoft.cloud === 'public' ? '' : `, ${TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].name}`;
-    return { ok: true, detail: `token obtained from ${authorityOf(config)} for app ${config.microsoft.appId} (${config.microsoft.appType}${cloud})` };
-  } catch (err) {
-    return { ok: false, detail: isCourierError(err) ? err.detail : redactSecrets(errorMessage(err), [config.microsoft.appPassword]) };
-  }
 }
 
 function byteLength(value: unknown): number {

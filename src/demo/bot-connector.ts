@@ -4,11 +4,9 @@
 // client-credentials exchange, then the connector REST calls) runs end to end
 // with nothing on the internet.
 //
-// Identity: the OpenID metadata MSAL asks for
-// (GET /<tenant>/v2.0/.well-known/openid-configuration) and the token endpoint
-// (POST /<tenant>/oauth2/v2.0/token, grant_type=client_credentials), which
-// checks client_id, client_secret, the tenant and the scope, and issues
-// opaque bearer tokens that expire.
+// Two jobs on one port: the identity platform (identity-stand-in.ts:
+// OpenID metadata and client-credentials tokens, checked as Entra ID checks
+// them) and, here, the Bot Connector.
 // Connector (under any service URL path, e.g. <url>/emea/): POST
 // v3/conversations and GET v3/teams/<teamId>/conversations, both refusing a
 // request without a token this server issued (401). It is no more lenient
@@ -24,12 +22,12 @@
 //
 // It listens with a loopback certificate made at run time (loopback-tls.ts):
 // a client trusts it only when NODE_EXTRA_CA_CERTS includes LOOPBACK_CA_PATH.
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { IdentityStandIn } from './identity-stand-in.js';
 import { ensureLoopbackTls } from './loopback-tls.js';
 import { findDataUri, json, readBody, TEAMS_ERROR_CODES } from './bot-connector-http.js';
 import { checkPostBody, TEAMS_LIMITS, ThreadRate, type Refusal } from './teams-rules.js';
@@ -41,7 +39,6 @@ import type {
   ConversationParams,
   FailOptions,
   ForcedFailure,
-  IssuedToken,
   PostedConversation,
   TokenRequest,
 } from './bot-connector-types.js';
@@ -50,20 +47,9 @@ export type { BotApp, BotConnectorOptions, ChannelEntry, ConnectorRequest, Conve
 
 export { extraCaCertsWithLoopbackCa, findDataUri, LOOPBACK_CA_PATH } from './bot-connector-http.js';
 
-/** The scope botbuilder asks for when it talks to the Bot Connector (public cloud). */
-export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
-/** The scope of the US Government clouds (GCC High, DoD). */
-export const BOT_FRAMEWORK_GOV_SCOPE = 'https://api.botframework.us/.default';
-
-/** The tenant a multi-tenant bot's token comes from (public cloud). */
-export const MULTI_TENANT_AUTHORITY = 'botframework.com';
-/** The tenant a multi-tenant bot's token comes from in the US Government clouds. */
-export const GOV_MULTI_TENANT_AUTHORITY = 'MicrosoftServices.onmicrosoft.us';
-
+export { BOT_FRAMEWORK_GOV_SCOPE, BOT_FRAMEWORK_SCOPE, GOV_MULTI_TENANT_AUTHORITY, MULTI_TENANT_AUTHORITY } from './identity-stand-in.js';
 
 export class BotConnectorStandIn {
-  readonly tokenRequests: TokenRequest[] = [];
-  readonly metadataRequests: string[] = [];
   readonly connectorRequests: ConnectorRequest[] = [];
   readonly posts: PostedConversation[] = [];
   /** Bodies above this many bytes get 413 (null: no limit). */
@@ -73,9 +59,8 @@ export class BotConnectorStandIn {
    * (e.g. to kill the worker while its Teams send is in flight).
    */
   beforePost: (() => Promise<void> | void) | null = null;
-  private readonly apps: BotApp[] = [];
+  private readonly identity: IdentityStandIn;
   private readonly teams: Map<string, ChannelEntry[]>;
-  private readonly tokens = new Map<string, IssuedToken>();
   private readonly failures: ForcedFailure[] = [];
   private readonly uninstalled = new Set<string>();
   private readonly options: BotConnectorOptions;
@@ -90,7 +75,7 @@ export class BotConnectorStandIn {
 
   private constructor(options: BotConnectorOptions) {
     this.options = options;
-    this.apps.push(...options.apps);
+    this.identity = new IdentityStandIn(options.apps, options.tokenLifetimeSeconds);
     this.teams = new Map(Object.entries(options.teams ?? {}));
     this.maxPostBytes = options.maxPostBytes ?? null;
     this.rate = options.rateLimit === false ? null : new ThreadRate((options.limits ?? TEAMS_LIMITS).threadWindows);
@@ -141,9 +126,19 @@ export class BotConnectorStandIn {
     return true;
   }
 
+  /** Token requests, answered or refused. */
+  get tokenRequests(): TokenRequest[] {
+    return this.identity.tokenRequests;
+  }
+
+  /** Tenants whose OpenID metadata was asked for. */
+  get metadataRequests(): string[] {
+    return this.identity.metadataRequests;
+  }
+
   /** Registers another bot with the identity provider. */
   addApp(app: BotApp): void {
-    this.apps.push(app);
+    this.identity.addApp(app);
   }
 
   /** Drops failures set with failNext() that have not happened yet. */
@@ -153,7 +148,7 @@ export class BotConnectorStandIn {
 
   /** Forgets every issued token (as after a revocation): the connector answers 401 to them from now on. */
   revokeTokens(): void {
-    this.tokens.clear();
+    this.identity.revokeTokens();
   }
 
   setChannels(teamId: string, channels: ChannelEntry[]): void {
@@ -197,13 +192,8 @@ export class BotConnectorStandIn {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
+    if (await this.identity.route(req, res, path, this.url)) return;
     let m: RegExpExecArray | null;
-    if (req.method === 'GET' && (m = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path))) {
-      return this.openIdConfiguration(res, decodeURIComponent(m[1]!));
-    }
-    if (req.method === 'POST' && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path))) {
-      return this.token(req, res, decodeURIComponent(m[1]!));
-    }
     if (req.method === 'POST' && (m = /^(\/(?:[^/]+\/)*)v3\/conversations$/.exec(path))) {
       return this.connector(req, res, 'post', (body, appId, failAfter) => this.createConversation(res, body, appId, m![1]!, failAfter));
     }
@@ -212,54 +202,6 @@ export class BotConnectorStandIn {
       return this.connector(req, res, 'list', () => this.listChannels(res, teamId));
     }
     json(res, 404, { error: { code: 'NotFound', message: `no route for ${req.method ?? ''} ${path}` } });
-  }
-
-  private openIdConfiguration(res: ServerResponse, tenant: string): void {
-    this.metadataRequests.push(tenant);
-    const base = `${this.url}/${encodeURIComponent(tenant)}`;
-    // The fields MSAL requires (isOpenIdConfigResponse) and a few a real one has.
-    json(res, 200, {
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-      issuer: `${base}/v2.0`,
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
-      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    });
-  }
-
-  private async token(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
-    const form = new URLSearchParams((await readBody(req)).toString('utf8'));
-    const clientId = form.get('client_id') ?? '';
-    const record: TokenRequest = { tenant, clientId, scope: form.get('scope') ?? '', grantType: form.get('grant_type') ?? '', status: 0, at: new Date() };
-    this.tokenRequests.push(record);
-    const refuse = (status: number, error: string, description: string): void => {
-      record.status = status;
-      // Like Entra ID: an error code and an AADSTS sentence, never the secret that was sent.
-      json(res, status, { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)] });
-    };
-    if (record.grantType !== 'client_credentials') return refuse(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
-    const app = this.apps.find((a) => a.appId === clientId);
-    const botDirectory = app?.government ? GOV_MULTI_TENANT_AUTHORITY : MULTI_TENANT_AUTHORITY;
-    // Directory names are case-insensitive (MSAL lowercases them).
-    const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
-    const inTenant = app !== undefined && (same(app.tenantId, tenant) || (app.multiTenant === true && same(botDirectory, tenant)));
-    if (!app || !inTenant) {
-      return refuse(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenant}'.`);
-    }
-    if (form.get('client_secret') !== app.password) {
-      return refuse(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
-    }
-    if (record.scope !== (app.government ? BOT_FRAMEWORK_GOV_SCOPE : BOT_FRAMEWORK_SCOPE)) {
-      return refuse(400, 'invalid_scope', `AADSTS70011: The provided value for the input parameter 'scope' is not valid: ${record.scope}`);
-    }
-    const lifetime = this.options.tokenLifetimeSeconds ?? 3599;
-    const accessToken = `stand-in.${randomBytes(24).toString('base64url')}`;
-    this.tokens.set(accessToken, { appId: app.appId, expiresAt: Date.now() + lifetime * 1000 });
-    record.status = 200;
-    json(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken });
   }
 
   /** Checks the bearer token and the forced failures, then serves. */
@@ -276,9 +218,8 @@ export class BotConnectorStandIn {
       entry.status = status;
       json(res, status, payload, headers);
     };
-    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const issued = token !== undefined ? this.tokens.get(token) : undefined;
-    if (!issued || issued.expiresAt <= Date.now()) {
+    const appId = this.identity.appOf(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]);
+    if (appId === null) {
       return answer(401, { message: 'Authorization has been denied for this request.' });
     }
     const failure = this.failures.find((f) => f.remaining > 0 && (f.on === 'any' || f.on === kind));
@@ -291,7 +232,7 @@ export class BotConnectorStandIn {
     if (kind === 'post' && this.maxPostBytes !== null && body.length > this.maxPostBytes) {
       return answer(413, { error: { code: 'MessageSizeTooBig', message: `The request content length exceeded limit of ${this.maxPostBytes} bytes.` } });
     }
-    await serve(body, issued.appId, failure);
+    await serve(body, appId, failure);
     entry.status = res.statusCode;
   }
 

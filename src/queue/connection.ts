@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import type { ConnectionOptions, Queue, RedisOptions as BullRedisOptions } from 'bullmq';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
+import { timeoutSignal, untilAborted, withTimeout } from '../deadline.js';
 import type { Logger } from '../log.js';
 import './ioredis-fixes.js';
 import { explainRedisError } from './redis-errors.js';
@@ -203,15 +204,16 @@ export async function connectOnce(client: RedisClient): Promise<void> {
  */
 export async function unreachableReason(config: Pick<Config, 'redisUrl'>, timeoutMs: number): Promise<string | null> {
   const client = createRedisClient(config, { once: true });
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms (connect ETIMEDOUT)`)), timeoutMs)));
-    await Promise.race([connectOnce(client).then(() => client.ping()), deadline]);
+    await withTimeout(
+      connectOnce(client).then(() => client.ping()),
+      timeoutMs,
+      () => new Error(`no answer within ${timeoutMs} ms (connect ETIMEDOUT)`),
+    );
     return null;
   } catch (err) {
     return explainRedisError(err).reason;
   } finally {
-    clearTimeout(timer);
     client.disconnect();
   }
 }
@@ -222,18 +224,12 @@ export async function unreachableReason(config: Pick<Config, 'redisUrl'>, timeou
  * until then); a connection error counts as "no".
  */
 export async function redisPing(client: RedisClient, timeoutMs: number): Promise<boolean> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const signal = timeoutSignal(timeoutMs);
   try {
-    const answer = (async () => {
-      if (client.status !== 'ready') await once(client, 'ready', { signal: controller.signal });
-      return (await client.ping()) === 'PONG';
-    })();
-    const timeout = new Promise<false>((resolve) => controller.signal.addEventListener('abort', () => resolve(false), { once: true }));
-    return await Promise.race([answer.catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
+    if (client.status !== 'ready') await once(client, 'ready', { signal });
+    return (await untilAborted(client.ping(), signal)) === 'PONG';
+  } catch {
+    return false;
   }
 }
 

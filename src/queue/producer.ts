@@ -13,6 +13,7 @@ import type { AlertJobInput } from '../contracts/alert.js';
 import type { PdfReportJobInput } from '../contracts/pdf-report.js';
 import type { JobResult } from '../contracts/result.js';
 import type { ScreenshotJobInput } from '../contracts/screenshot.js';
+import { withTimeout } from '../deadline.js';
 import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
 import { createAlertStore } from '../alerts/store.js';
 import { bullConnection, closeQuietly, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from './connection.js';
@@ -186,22 +187,13 @@ export function createProducer({ config, log = createLogger('warn') }: ProducerO
     const queueEvents = await eventsOf(name);
     const job = await queueOf(name).getJob(jobId);
     if (!job) throw new Error(`no job ${jobId} in the ${name} queue (it may have been removed)`);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline =
-      timeoutMs === undefined
-        ? null
-        : new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new WaitTimeoutError(jobId, timeoutMs)), timeoutMs);
-          });
     try {
       const finished = job.waitUntilFinished(queueEvents) as Promise<JobResult>;
-      return await (deadline ? Promise.race([finished, deadline]) : finished);
+      return await (timeoutMs === undefined ? finished : withTimeout(finished, timeoutMs, () => new WaitTimeoutError(jobId, timeoutMs)));
     } catch (err) {
       if (err instanceof WaitTimeoutError) throw err;
       // waitUntilFinished rejects with an Error whose message is the failed reason.
       throw new JobFailedError(jobId, err instanceof Error ? err.message : String(err));
-    } finally {
-      clearTimeout(timer);
     }
   };
 

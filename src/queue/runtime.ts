@@ -18,6 +18,7 @@ import { createEmailSenderFromConfig } from '../delivery/email.js';
 import { createReceiptLedger } from '../delivery/ledger.js';
 import { createTeamsSender } from '../delivery/teams.js';
 import { createChannelPace } from '../delivery/teams-pace.js';
+import { withTimeout } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createProcessors } from '../processors/index.js';
@@ -32,9 +33,7 @@ import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './work
 const REDIS_CHECK_TIMEOUT_MS = 1000;
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return withTimeout(work, ms, () => new Error(`no answer within ${ms} ms`));
 }
 
 export interface WorkerRuntimeOptions {

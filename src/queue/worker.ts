@@ -17,6 +17,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Renderer } from '../browser/types.js';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
+import { untilAborted } from '../deadline.js';
 import { CourierError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
@@ -62,21 +63,6 @@ function smallAppOf(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const value = (data as Record<string, unknown>).smallApp;
   return typeof value === 'string' ? value : undefined;
-}
-
-/** Runs `work` with a deadline: rejects with the signal's reason when it aborts first. */
-async function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /**
@@ -131,7 +117,7 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     // follow that correlation through a union key, hence the cast.
     const processor = deps.processors[queue] as Processor<typeof queue>;
     const renderer = jobRenderer(deps.renderer, log, observePhase);
-    const result = await raceAbort(processor(processorJob, { ...deps, renderer, log, observePhase, signal: controller.signal }), controller.signal);
+    const result = await untilAborted(processor(processorJob, { ...deps, renderer, log, observePhase, signal: controller.signal }), controller.signal);
     const withQueue: JobResult = { ...result, timings: { queuedMs, ...result.timings } };
     // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
     const checked = jobResult.safeParse(withQueue);

@@ -1,6 +1,7 @@
 // The alert state machine, with a fake clock: a table of single transitions,
 // scripted sequences (values and errors over time → the exact messages), and
-// invariants checked over long pseudo-random runs.
+// invariants checked over random runs generated (and shrunk) by fast-check.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { holds } from '../../src/alerts/evaluate.js';
 import { INITIAL_STATE, MESSAGE_KIND, transition, type AlertSettings, type AlertState, type EvaluationOutcome, type NotifyMode } from '../../src/alerts/state.js';
@@ -196,76 +197,86 @@ describe('sequences', () => {
   });
 });
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** One evaluation of a random run: minutes since the last one, and a roll that picks the outcome. */
+interface RandomStep {
+  gapMinutes: number;
+  /** < 15: the condition flips; > 90: the data call fails; else the same answer as before. */
+  roll: number;
 }
 
-describe('invariants over long random runs', () => {
-  const cases = (['on-change', 'every-time'] as const).flatMap((notify) => [0, 15, 60].flatMap((cooldownMinutes) => [1, 2, 3].map((seed) => ({ notify, cooldownMinutes, seed }))));
+const randomRun = fc.record({
+  notify: fc.constantFrom<NotifyMode>('on-change', 'every-time'),
+  cooldownMinutes: fc.constantFrom(0, 15, 60),
+  steps: fc.array(fc.record({ gapMinutes: fc.integer({ min: 1, max: 20 }), roll: fc.integer({ min: 0, max: 99 }) }), { minLength: 1, maxLength: 600 }),
+});
 
-  it.each(cases)('$notify, cooldown $cooldownMinutes, seed $seed', ({ notify, cooldownMinutes, seed }) => {
-    const next = random(seed * 7919 + cooldownMinutes);
-    const settings: AlertSettings = { notify, cooldownMinutes, hasErrorTargets: true };
-    const cooldownMs = cooldownMinutes * MINUTE;
-    let current: AlertState | null = null;
-    let t = NOW;
-    let holdsNow = false;
-    const deliverSent: { kind: string; at: number }[] = [];
-    const errorSent: { kind: string; at: number }[] = [];
-    let toldThisStreak = false;
-
-    for (let i = 0; i < 2000; i++) {
-      t += Math.floor(1 + next() * 20) * MINUTE;
-      // Runs of the same answer, so the condition holds and fails in episodes, with error streaks.
-      const roll = next();
-      if (roll < 0.15) holdsNow = !holdsNow;
-      const outcome: EvaluationOutcome = roll > 0.9 ? { kind: 'error', error: 'boom' } : { kind: 'value', value: holdsNow ? 15 : 5, holds: holdsNow };
-      const lastTriggeredBefore = [...deliverSent].reverse().find((m) => m.kind === 'triggered')?.at ?? null;
-      const lastErrorBefore = [...errorSent].reverse().find((m) => m.kind === 'error')?.at ?? null;
-
-      const result = transition(current, outcome, t, settings);
-      current = result.next;
-      for (const n of result.notifications) (n.audience === 'deliver' ? deliverSent : errorSent).push({ kind: n.kind, at: n.at });
-
-      const lastDeliver = deliverSent.at(-1)?.kind;
-      const lastOnError = errorSent.at(-1)?.kind;
-      if (outcome.kind === 'value') {
-        toldThisStreak = false;
-        // People are never left believing it holds when it does not.
-        if (!outcome.holds) expect(lastDeliver).not.toBe('triggered');
-        // Never stuck: once the cooldown allows it, a condition that holds has been announced.
-        if (outcome.holds && (lastTriggeredBefore === null || t - lastTriggeredBefore >= cooldownMs)) expect(lastDeliver).toBe('triggered');
-        // Nor believing it is broken once it works.
-        expect(lastOnError).not.toBe('error');
-      } else {
-        // A failure the cooldown allows us to tell about has been told.
-        if (lastErrorBefore === null || cooldownMs === 0 || t - lastErrorBefore >= cooldownMs) expect(lastOnError).toBe('error');
-        if (result.notifications.length > 0) {
-          // With cooldown 0, once per streak; otherwise at most once per cooldown.
-          if (cooldownMs === 0) expect(toldThisStreak).toBe(false);
-          toldThisStreak = true;
-        }
-      }
-    }
-
-    const gaps = (sent: { kind: string; at: number }[], kind: string) => {
-      const times = sent.filter((m) => m.kind === kind).map((m) => m.at);
-      return times.slice(1).map((at, i) => at - (times[i] ?? 0));
-    };
-    expect(Math.min(...gaps(deliverSent, 'triggered'))).toBeGreaterThanOrEqual(cooldownMs);
-    expect(Math.min(...gaps(errorSent, 'error'))).toBeGreaterThanOrEqual(cooldownMs);
-    if (notify === 'on-change') {
-      // Alternates strictly: triggered, resolved, triggered, …
-      deliverSent.forEach((m, i) => expect(m.kind).toBe(i % 2 === 0 ? 'triggered' : 'resolved'));
-    }
-    // The runs are long enough to have exercised every kind of message.
-    expect(new Set([...deliverSent, ...errorSent].map((m) => m.kind))).toEqual(new Set(['triggered', 'resolved', 'error', 'recovered']));
+describe('invariants over random runs (fast-check: a failure is shrunk to a short run and printed with its seed)', () => {
+  it('never leaves people misinformed, never stuck, never too chatty', () => {
+    const seenKinds = new Set<string>();
+    fc.assert(
+      fc.property(randomRun, ({ notify, cooldownMinutes, steps }) => {
+        checkRun(notify, cooldownMinutes, steps).forEach((kind) => seenKinds.add(kind));
+      }),
+      { numRuns: 150 },
+    );
+    // The runs exercised every kind of message.
+    expect(seenKinds).toEqual(new Set(['triggered', 'resolved', 'error', 'recovered']));
   });
 });
+
+/** Plays one run, asserting the invariants after every evaluation; returns the kinds of message sent. */
+function checkRun(notify: NotifyMode, cooldownMinutes: number, steps: RandomStep[]): string[] {
+  const settings: AlertSettings = { notify, cooldownMinutes, hasErrorTargets: true };
+  const cooldownMs = cooldownMinutes * MINUTE;
+  let current: AlertState | null = null;
+  let t = NOW;
+  let holdsNow = false;
+  const deliverSent: { kind: string; at: number }[] = [];
+  const errorSent: { kind: string; at: number }[] = [];
+  let toldThisStreak = false;
+
+  for (const { gapMinutes, roll } of steps) {
+    t += gapMinutes * MINUTE;
+    // Runs of the same answer, so the condition holds and fails in episodes, with error streaks.
+    if (roll < 15) holdsNow = !holdsNow;
+    const outcome: EvaluationOutcome = roll > 90 ? { kind: 'error', error: 'boom' } : { kind: 'value', value: holdsNow ? 15 : 5, holds: holdsNow };
+    const lastTriggeredBefore = [...deliverSent].reverse().find((m) => m.kind === 'triggered')?.at ?? null;
+    const lastErrorBefore = [...errorSent].reverse().find((m) => m.kind === 'error')?.at ?? null;
+
+    const result = transition(current, outcome, t, settings);
+    current = result.next;
+    for (const n of result.notifications) (n.audience === 'deliver' ? deliverSent : errorSent).push({ kind: n.kind, at: n.at });
+
+    const lastDeliver = deliverSent.at(-1)?.kind;
+    const lastOnError = errorSent.at(-1)?.kind;
+    if (outcome.kind === 'value') {
+      toldThisStreak = false;
+      // People are never left believing it holds when it does not.
+      if (!outcome.holds) expect(lastDeliver).not.toBe('triggered');
+      // Never stuck: once the cooldown allows it, a condition that holds has been announced.
+      if (outcome.holds && (lastTriggeredBefore === null || t - lastTriggeredBefore >= cooldownMs)) expect(lastDeliver).toBe('triggered');
+      // Nor believing it is broken once it works.
+      expect(lastOnError).not.toBe('error');
+    } else {
+      // A failure the cooldown allows us to tell about has been told.
+      if (lastErrorBefore === null || cooldownMs === 0 || t - lastErrorBefore >= cooldownMs) expect(lastOnError).toBe('error');
+      if (result.notifications.length > 0) {
+        // With cooldown 0, once per streak; otherwise at most once per cooldown.
+        if (cooldownMs === 0) expect(toldThisStreak).toBe(false);
+        toldThisStreak = true;
+      }
+    }
+  }
+
+  const gaps = (sent: { kind: string; at: number }[], kind: string) => {
+    const times = sent.filter((m) => m.kind === kind).map((m) => m.at);
+    return times.slice(1).map((at, i) => at - (times[i] ?? 0));
+  };
+  for (const gap of gaps(deliverSent, 'triggered')) expect(gap).toBeGreaterThanOrEqual(cooldownMs);
+  for (const gap of gaps(errorSent, 'error')) expect(gap).toBeGreaterThanOrEqual(cooldownMs);
+  if (notify === 'on-change') {
+    // Alternates strictly: triggered, resolved, triggered, …
+    deliverSent.forEach((m, i) => expect(m.kind).toBe(i % 2 === 0 ? 'triggered' : 'resolved'));
+  }
+  return [...deliverSent, ...errorSent].map((m) => m.kind);
+}
