@@ -4,58 +4,21 @@
 // directory, the worker's environment and config, a worker runtime in this
 // process, and a producer, all on a queue prefix of the test's own.
 //
-// Tests that need only some of these pieces take them from here too:
-// `redisScope` (a prefix of their own on the shared Redis, its connections,
-// its keys removed at the end) and `tempDir`.
+// It is built from the pieces in scope.ts (a Redis prefix of the test's
+// own, a temp directory), which tests that need only those take from there
+// (without loading the browser and the worker).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig, type Config, type Env } from '../../src/config.js';
 import type { QueueName } from '../../src/contracts/index.js';
 import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import type { RedisClient } from '../../src/queue/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
-import { flushPrefix, freePort, testPrefix, testRedisUrl } from '../setup/redis.js';
-
-/** A queue prefix of the test's own on the shared Redis (files run in parallel and never see each other's keys). */
-export interface RedisScope {
-  url: string;
-  prefix: string;
-  /** A new connection, as a separate worker process would have; closed with the scope. */
-  connect(): RedisClient;
-  /** Removes every key under the prefix and closes the connections. */
-  close(): Promise<void>;
-}
-
-export function redisScope(name: string): RedisScope {
-  const url = testRedisUrl();
-  const prefix = testPrefix(name);
-  const clients: RedisClient[] = [];
-  return {
-    url,
-    prefix,
-    connect() {
-      const client = createRedisClient({ redisUrl: url });
-      clients.push(client);
-      return client;
-    },
-    async close() {
-      await flushPrefix(url, prefix);
-      for (const client of clients.splice(0)) client.disconnect();
-    },
-  };
-}
-
-/** A directory of the test's own under the system's temp directory. */
-export function tempDir(name: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), `courier-${name}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
+import { freePort } from '../setup/redis.js';
+import { redisScope, tempDir } from './scope.js';
 
 export interface WorldOptions {
   /** Names the queue prefix, the bot and the temp directory. */

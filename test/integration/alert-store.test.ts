@@ -7,7 +7,7 @@ import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type No
 import { alertKeys, alreadyEvaluated, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
 import { createReceiptLedger } from '../../src/delivery/ledger.js';
 import type { RedisClient } from '../../src/queue/connection.js';
-import { redisScope } from '../helpers/world.js';
+import { redisScope } from '../helpers/scope.js';
 
 const scope = redisScope('alert-store');
 const { prefix } = scope;
