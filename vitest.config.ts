@@ -4,15 +4,21 @@ import { defineConfig } from 'vitest/config';
 // Connector fake; budgets are generous because the point is behaviour, not
 // speed on a shared 2-core machine. Files run in parallel in forked workers,
 // each with its own queue prefix (test/setup/redis.ts).
+//
+// Unit tests are the pure cores: they get no global set-up (no Redis is
+// looked for or started), and REDIS_URL points at a closed port, so a unit
+// test that reached for Redis would fail instead of quietly using it.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/global.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { REDIS_URL: 'redis://127.0.0.1:1' } } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/setup/global.ts'] } },
+    ],
   },
 });

@@ -48,6 +48,8 @@ export interface WorkerRuntimeOptions {
   processors?: ProcessorRegistry;
   /** HTTP bind address (default all interfaces). */
   httpHost?: string;
+  /** The clock jobs start by and alert state is stamped with (default Date.now); tests move it instead of waiting. */
+  now?: () => number;
 }
 
 export interface WorkerRuntime {
@@ -146,7 +148,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   warm = true;
 
   const workers = startQueueWorkers(
-    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm }), processors: options.processors ?? createProcessors() },
+    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm, now: options.now }), processors: options.processors ?? createProcessors(), now: options.now },
     { queues, concurrency, lock: options.lock },
   );
   log.info(

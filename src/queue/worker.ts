@@ -44,6 +44,8 @@ export const LOCK_SETTINGS = {
 export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase'> & {
   processors: ProcessorRegistry;
   metrics: Metrics;
+  /** The clock a job's attempt starts by (ProcessorJob.startedAt, hence alert cooldowns); tests move it instead of waiting. */
+  now?: () => number;
 };
 
 export interface QueueWorkersOptions {
@@ -80,7 +82,8 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
   if (!isQueueName(job.queueName)) throw new UnrecoverableError(`no processor for queue ${job.queueName}`);
   const queue = job.queueName;
   const jobId = job.id ?? '(no id)';
-  const startedAt = Date.now();
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
   const attempt = job.attemptsMade + 1;
   const maxAttempts = job.opts.attempts ?? 1;
   const queuedMs = Math.max(0, (job.processedOn ?? startedAt) - job.timestamp);
@@ -122,7 +125,7 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
     const checked = jobResult.safeParse(withQueue);
     if (!checked.success) throw new Error(`the ${queue} processor returned a result outside the contract: ${checked.error.message}`);
-    const totalMs = Date.now() - startedAt;
+    const totalMs = now() - startedAt;
     deps.metrics.countJob(queue, 'completed');
     deps.metrics.observePhase(queue, 'queued', queuedMs, 'ok');
     deps.metrics.observePhase(queue, 'total', totalMs, 'ok');
@@ -140,9 +143,9 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     const phase = (err instanceof CourierError ? err.phase : undefined) ?? currentPhase;
     deps.metrics.countJob(queue, outcome);
     deps.metrics.countJobError(queue, code, phase);
-    deps.metrics.observePhase(queue, 'total', Date.now() - startedAt, 'failed');
+    deps.metrics.observePhase(queue, 'total', now() - startedAt, 'failed');
     const level = final ? 'error' : 'warn';
-    log[level]({ outcome, code, phase, reason: errorMessage(err), totalMs: Date.now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
+    log[level]({ outcome, code, phase, reason: errorMessage(err), totalMs: now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
     if (err instanceof CourierError && !err.retried) throw new UnrecoverableError(err.message);
     throw err;
   } finally {

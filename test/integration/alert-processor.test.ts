@@ -13,7 +13,6 @@ import { JobFailedError, type Producer } from '../../src/queue/producer.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { testRedisUrl } from '../setup/redis.js';
-import { createRedisClient } from '../../src/queue/connection.js';
 
 let world: World;
 let prefix: string;
@@ -22,6 +21,8 @@ let smtp: SmtpSink;
 let teams: BotConnectorStandIn;
 let producer: Producer;
 let channelCount = 0;
+/** How far the worker's clock is ahead of the real one: a cooldown passes when a test moves it, not while it waits. */
+let clockAheadMs = 0;
 
 /** A fresh alert on its own KPI and its own Teams channel, so tests never see each other's posts. */
 function newAlert(overrides: Partial<AlertJobInput> = {}): { job: AlertJobInput; kpi: string; channelId: string } {
@@ -52,7 +53,7 @@ const postsTo = (channelId: string): PostedConversation[] => teams.posts.filter(
 const cardText = (post: PostedConversation | undefined) => JSON.stringify(post?.card ?? null);
 
 beforeAll(async () => {
-  world = await startWorld({ name: 'alert', teams: true, env: { HTTP_PORT: '0', PUBLIC_URL: '', ARTIFACT_LINK_SECRET: '' } });
+  world = await startWorld({ name: 'alert', teams: true, now: () => Date.now() + clockAheadMs, env: { HTTP_PORT: '0', PUBLIC_URL: '', ARTIFACT_LINK_SECRET: '' } });
   ({ stack, smtp, producer, prefix } = world);
   teams = world.teams!;
 });
@@ -124,14 +125,15 @@ describe('a threshold alert (notify: on-change)', () => {
 
 describe('notify: every-time with a cooldown', () => {
   it('posts on each evaluation where it holds, but never twice within the cooldown', async () => {
-    // A cooldown of 6 s: the second evaluation runs right after the first
-    // (well within it), the third after it has passed.
-    const { job, kpi, channelId } = newAlert({ notify: 'every-time', cooldownMinutes: 0.1 });
+    // A cooldown of 10 minutes: the second evaluation runs right after the
+    // first (well within it), the third once the worker's clock has moved
+    // past it.
+    const { job, kpi, channelId } = newAlert({ notify: 'every-time', cooldownMinutes: 10 });
     stack.setKpi(kpi, { value: 150 });
     const first = await evaluate(job);
     const second = await evaluate(job);
     expect([first.result.notified, second.result.notified]).toEqual([true, false]);
-    await new Promise((r) => setTimeout(r, 6500));
+    clockAheadMs += 10 * 60_000;
     const third = await evaluate(job);
     expect(third.result.notified).toBe(true);
     expect(postsTo(channelId)).toHaveLength(2);
@@ -181,22 +183,20 @@ describe('an alert scheduled by the backend from code', () => {
     stack.setKpi(kpi, { value: 250 });
     const scheduleId = `alert-${job.alertId}`;
     await producer.upsertSchedule('alert', scheduleId, { every: 1000 }, job);
-    const deadline = Date.now() + 60_000;
-    while (postsTo(channelId).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(() => postsTo(channelId).length, { timeout: 60_000 }).toBeGreaterThan(0);
     expect(postsTo(channelId)).toHaveLength(1);
-    const redis = createRedisClient({ redisUrl: testRedisUrl() });
+    const redis = world.connect();
+    const queue = new Queue('alert', { connection: { url: testRedisUrl() }, prefix });
     try {
       expect(await redis.exists(`${prefix}:alerts:${job.alertId}:state`)).toBe(1);
       await producer.deleteAlert(job.alertId);
-      const queue = new Queue('alert', { connection: { url: testRedisUrl() }, prefix });
       expect(await queue.getJobScheduler(scheduleId)).toBeUndefined();
-      await queue.close();
-      // Let an evaluation that was already running finish: it cannot bring the state back.
-      await new Promise((r) => setTimeout(r, 2500));
+      // Once an evaluation that was already running has finished (and no other is due), the state stays gone.
+      await expect.poll(async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')), { timeout: 30_000 }).toEqual([0, 0, 0, 0]);
       expect(await redis.keys(`${prefix}:alerts:${job.alertId}:*`)).toEqual([]);
       expect(postsTo(channelId)).toHaveLength(1);
     } finally {
-      redis.disconnect();
+      await queue.close();
     }
   });
 });

@@ -1,21 +1,28 @@
 // The alert store against a real Redis: state and outbox written together,
 // optimistic concurrency, a worker dying between commit and delivery, the
 // per-alert lock, and forgetting an alert.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type Notification } from '../../src/alerts/state.js';
 import { alertKeys, alreadyEvaluated, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
 import { createReceiptLedger } from '../../src/delivery/ledger.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import type { RedisClient } from '../../src/queue/connection.js';
+import { redisScope } from '../helpers/scope.js';
 
-const prefix = testPrefix('alert-store');
-const clients: RedisClient[] = [];
+const scope = redisScope('alert-store');
+const { prefix } = scope;
+const connect = () => scope.connect();
 
-function connect(): RedisClient {
-  const client = createRedisClient({ redisUrl: testRedisUrl() });
-  clients.push(client);
-  return client;
+/** Counts the commands a connection sends about one key: the tries and renewals of a lock, as Redis receives them. */
+function commandsAbout(redis: RedisClient, key: string): () => number {
+  let count = 0;
+  // Every command, scripts included, goes through sendCommand (ioredis's own seam).
+  const send = redis.sendCommand.bind(redis) as (command: Command, ...rest: unknown[]) => unknown;
+  redis.sendCommand = (command: Command, ...rest: unknown[]) => {
+    if (command.args.includes(key)) count += 1;
+    return send(command, ...rest);
+  };
+  return () => count;
 }
 
 /** A store on its own connection, as a separate worker process would have. */
@@ -48,10 +55,7 @@ beforeAll(() => {
   admin = connect();
 });
 
-afterAll(async () => {
-  await flushPrefix(testRedisUrl(), prefix);
-  for (const client of clients) client.disconnect();
-});
+afterAll(() => scope.close());
 
 describe('state and outbox', () => {
   it('an alert never evaluated has version 0, no state and nothing pending', async () => {
@@ -283,11 +287,13 @@ describe('lock', () => {
   });
 
   it('a waiting evaluation gets the lock once the holder releases it', async () => {
-    const [a, b] = [worker().store, worker().store];
+    const [a, b] = [worker(), worker()];
     const alertId = newAlertId();
-    const holder = await a.acquireLock(alertId, { waitMs: 0, maxHoldMs: 60_000 });
-    const waiting = b.acquireLock(alertId, { waitMs: 30_000, maxHoldMs: 60_000, pollMs: 50 });
-    await sleep(300);
+    const tries = commandsAbout(b.redis, alertKeys(prefix, alertId).lock);
+    const holder = await a.store.acquireLock(alertId, { waitMs: 0, maxHoldMs: 60_000 });
+    const waiting = b.store.acquireLock(alertId, { waitMs: 30_000, maxHoldMs: 60_000, pollMs: 50 });
+    // A second try means the first one found the lock held: the evaluation is waiting.
+    await vi.waitFor(() => expect(tries()).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 10 });
     await holder?.release();
     const got = await waiting;
     expect(got?.held).toBe(true);
@@ -295,10 +301,12 @@ describe('lock', () => {
   });
 
   it('is renewed while the evaluation runs, beyond its lease', async () => {
-    const { store } = worker();
+    const { store, redis } = worker();
     const alertId = newAlertId();
-    const lock = await store.acquireLock(alertId, { waitMs: 0, maxHoldMs: 60_000, leaseMs: 1500 });
-    await sleep(4500);
+    const sent = commandsAbout(redis, alertKeys(prefix, alertId).lock);
+    const lock = await store.acquireLock(alertId, { waitMs: 0, maxHoldMs: 60_000, leaseMs: 1200 });
+    // Renewed every third of the lease: after four renewals the first lease has run out long ago.
+    await vi.waitFor(() => expect(sent()).toBeGreaterThanOrEqual(1 + 4), { timeout: 15_000, interval: 50 });
     expect(lock?.held).toBe(true);
     expect(await admin.get(alertKeys(prefix, alertId).lock)).toBe(lock?.token);
     await lock?.release();
@@ -309,8 +317,7 @@ describe('lock', () => {
     const alertId = newAlertId();
     const lock = await store.acquireLock(alertId, { waitMs: 0, maxHoldMs: 1500, leaseMs: 1000 });
     const key = alertKeys(prefix, alertId).lock;
-    for (let i = 0; i < 150 && (await admin.exists(key)) === 1; i++) await sleep(100);
-    expect(await admin.exists(key)).toBe(0);
+    await expect.poll(() => admin.exists(key), { timeout: 15_000, interval: 100 }).toBe(0);
     expect(lock?.held).toBe(false);
   });
 
@@ -324,8 +331,7 @@ describe('lock', () => {
     expect(await a.commitTransition(alertId, 0, triggered, [triggeredMessage], { lockToken: stale?.token ?? '' })).toEqual({ committed: false, reason: 'lock-lost' });
     expect((await b.commitTransition(alertId, 0, triggered, [triggeredMessage], { lockToken: fresh?.token ?? '' })).committed).toBe(true);
     // The stale lock's renewal notices it is no longer the owner.
-    for (let i = 0; i < 100 && stale?.held; i++) await sleep(100);
-    expect(stale?.held).toBe(false);
+    await expect.poll(() => stale?.held, { timeout: 10_000, interval: 50 }).toBe(false);
     await fresh?.release();
   });
 });

@@ -2,8 +2,7 @@
 // root), so Chromium keeps its sandbox, and Chromium started with an
 // environment that holds none of the worker's secrets. A real job goes
 // through it, sandbox and egress proxy included.
-import { chmodSync, chownSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +10,11 @@ import { BrowserPool } from '../../src/browser/pool.js';
 import { loadConfig } from '../../src/config.js';
 import { startWorkerProcess, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { createLogger } from '../../src/log.js';
-import { createProducer, type Producer } from '../../src/queue/producer.js';
-import { ToucanStack } from '../fixtures/index.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
+import type { Producer } from '../../src/queue/producer.js';
 import { processGroup } from '../helpers/processes.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { tempDir } from '../helpers/scope.js';
+import { startWorld, type World } from '../helpers/world.js';
 
 const NOBODY = 65534;
 const SECRETS = {
@@ -27,36 +27,26 @@ const SECRETS = {
   METRICS_TOKEN: 'metrics-token-never-in-chromium',
 };
 
+let world: World;
 let stack: ToucanStack;
 let worker: WorkerProcess;
 let producer: Producer;
-const prefix = testPrefix('hardening');
+const home = tempDir('nobody');
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  const home = mkdtempSync(join(tmpdir(), 'courier-nobody-'));
-  chownSync(home, NOBODY, NOBODY);
-  chmodSync(home, 0o700);
-  const env = {
-    ...SECRETS,
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: join(home, 'artifacts'),
-    HOME: home,
-    TMPDIR: home,
-    CONCURRENCY: '1',
-  };
+  world = await startWorld({ name: 'hardening', runtime: false });
+  ({ stack, producer } = world);
+  chownSync(home.path, NOBODY, NOBODY);
+  chmodSync(home.path, 0o700);
+  // The world's worker environment, with the secrets Chromium must never see, in a home of nobody's own.
+  const env = { ...world.env, ...SECRETS, ARTIFACTS_DIR: join(home.path, 'artifacts'), HOME: home.path, TMPDIR: home.path, CONCURRENCY: '1' };
   worker = await startWorkerProcess(env, { name: 'hardening', uid: NOBODY, inheritEnv: false });
-  producer = createProducer({ config: loadConfig(env) });
 }, 90_000);
 
 afterAll(async () => {
-  await producer?.close();
   await worker?.stop(30_000);
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
+  await world?.close();
+  home.remove();
 });
 
 describe('Chromium under a worker that is not root', () => {

@@ -11,13 +11,13 @@ import { createReceiptLedger, receiptKey } from '../../src/delivery/ledger.js';
 import type { MessageInput } from '../../src/delivery/messages.js';
 import type { DeliveryService } from '../../src/delivery/types.js';
 import { CourierError } from '../../src/errors.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 import { captureStory, parse, quietLogger, shareInput, testConfig } from './email-fixtures.js';
 import { rejection } from '../helpers/rejection.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import { redisScope } from '../helpers/scope.js';
 
-const prefix = testPrefix('deliver');
-let redis: RedisClient;
+const scope = redisScope('deliver');
+const { prefix } = scope;
+const redis = scope.connect();
 let sink: SmtpSink;
 let input: MessageInput;
 const services: DeliveryService[] = [];
@@ -50,7 +50,6 @@ function newJobId(): string {
 const failure = (promise: Promise<unknown>) => rejection(promise, CourierError);
 
 beforeAll(async () => {
-  redis = createRedisClient({ redisUrl: testRedisUrl() });
   sink = await SmtpSink.start();
   input = shareInput(await captureStory('sales'));
 });
@@ -63,8 +62,7 @@ afterEach(async () => {
 afterAll(async () => {
   for (const s of services) await s.close();
   await sink.stop();
-  await flushPrefix(testRedisUrl(), prefix);
-  redis.disconnect();
+  await scope.close();
 });
 
 describe('checks before the first send', () => {

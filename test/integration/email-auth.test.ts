@@ -9,27 +9,26 @@ import { createReceiptLedger } from '../../src/delivery/ledger.js';
 import { composeMessage } from '../../src/delivery/messages.js';
 import { CourierError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { flushPrefix, freePort, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { freePort } from '../setup/redis.js';
 import { testConfig } from './email-fixtures.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import { redisScope } from '../helpers/scope.js';
 
 const AUTH = { user: 'courier', pass: 'right-horse-battery' };
 const WRONG = { user: 'courier', pass: 'wrong-Pa55word' };
-const prefix = testPrefix('email-auth');
+const scope = redisScope('email-auth');
+const { prefix } = scope;
+const redis = scope.connect();
 let sink: SmtpSink;
-let redis: RedisClient;
 
 const input = { kind: 'share' as const, title: 'Sales by region', sharedBy: 'Ada', at: new Date('2026-11-20T09:30:00Z') };
 
 beforeAll(async () => {
   sink = await SmtpSink.start({ auth: AUTH });
-  redis = createRedisClient({ redisUrl: testRedisUrl() });
 });
 
 afterAll(async () => {
   await sink.stop();
-  await flushPrefix(testRedisUrl(), prefix);
-  redis.disconnect();
+  await scope.close();
 });
 
 describe('SMTP authentication', () => {

@@ -28,18 +28,6 @@ afterAll(async () => {
 
 const preparedPool = (overrides: Partial<Config> = {}) => new BrowserPool({ config: { ...config, ...overrides }, log: testLogger(), prepareAhead: true });
 
-/** Waits until `check` holds (or the budget runs out), then returns its last value. */
-async function eventually<T>(read: () => Promise<T> | T, check: (value: T) => boolean, budgetMs = 15_000): Promise<T> {
-  const until = Date.now() + budgetMs;
-  let value = await read();
-  while (!check(value) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
-
-
 describe('browser pool with pages prepared ahead', () => {
   it('renders the story, each render in a context no other render has used', async () => {
     const pool = preparedPool();
@@ -102,8 +90,7 @@ describe('browser pool with pages prepared ahead', () => {
       // Besides the default context: the next jobs' prepared ones (CONCURRENCY of them), each holding one blank page.
       const others = () => Promise.all(b.browserContexts().filter((c) => c !== b.defaultBrowserContext()).map(async (c) => (await c.pages()).map((p) => p.url())));
       const prepared = Array.from({ length: config.concurrency }, () => ['about:blank']);
-      const left = await eventually(others, (list) => JSON.stringify(list) === JSON.stringify(prepared));
-      expect(left).toEqual(prepared);
+      await expect.poll(others, { timeout: 15_000 }).toEqual(prepared);
     } finally {
       await pool.close();
     }
@@ -117,7 +104,7 @@ describe('browser pool with pages prepared ahead', () => {
     } });
     try {
       await pool.warmUp();
-      await eventually(() => setUp.length, (n) => n >= config.concurrency);
+      await expect.poll(() => setUp.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(config.concurrency);
       const before = stack.frontendRequests.length;
       const outcome = await pool.withPage(async (page) => {
         const madeAhead = setUp.includes(page);
@@ -143,6 +130,7 @@ describe('browser pool with pages prepared ahead', () => {
             open += 1;
             most = Math.max(most, open, pool.pagesInUse);
             await page.goto('data:text/html,<p>wait</p>');
+            // The job's render: the page is held while the other jobs ask for theirs.
             await new Promise((r) => setTimeout(r, 200));
             open -= 1;
           }),
@@ -174,11 +162,7 @@ describe('browser pool with pages prepared ahead', () => {
     expect(pids[2]).not.toBe(pids[0]);
     expect(pids[2]).toBe(pids[3]);
     expect(pids[4]).not.toBe(pids[2]);
-    const left = await eventually(
-      () => [...groups].filter(alive),
-      (list) => list.length === 0,
-    );
-    expect(left).toEqual([]);
+    await expect.poll(() => [...groups].filter(alive), { timeout: 15_000 }).toEqual([]);
   });
 
   it('relaunches after Chromium dies while a page is prepared, and the next render works', async () => {
@@ -189,10 +173,7 @@ describe('browser pool with pages prepared ahead', () => {
       });
       const pid = pool.browserPid()!;
       process.kill(-pid, 'SIGKILL');
-      await eventually(
-        () => pool.browserPid(),
-        (now) => now !== null && now !== pid,
-      );
+      await expect.poll(() => pool.browserPid(), { timeout: 15_000 }).not.toBeOneOf([null, pid]);
       const text = await pool.withPage(async (page) => {
         await page.goto('data:text/html,<p id="x">second</p>');
         return page.$eval('#x', (el) => el.textContent);

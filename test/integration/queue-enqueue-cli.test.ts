@@ -3,24 +3,20 @@
 // result JSON with --wait, the coded reason and exit status of a failed job,
 // and an invalid job that adds nothing.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { jobResult, type JobResult } from '../../src/contracts/result.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { createLogger } from '../../src/log.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { fromRoot } from '../../src/paths.js';
 import { bullConnection } from '../../src/queue/connection.js';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { tempDir } from '../helpers/scope.js';
+import { startWorld, type World } from '../helpers/world.js';
 
-const prefix = testPrefix('queue-enqueue');
+let world: World;
 let stack: ToucanStack;
-let dir: string;
-let runtime: WorkerRuntime;
+const dir = tempDir('enqueue');
 let queue: Queue;
 
 interface Run {
@@ -33,7 +29,7 @@ function courier(args: string[], stdin?: string, env: Record<string, string> = {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('src', 'cli.ts'), ...args], {
       cwd: fromRoot(),
-      env: { ...process.env, REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...env },
+      env: { ...process.env, REDIS_URL: world.env.REDIS_URL, QUEUE_PREFIX: world.prefix, LOG_LEVEL: 'silent', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -47,32 +43,21 @@ function courier(args: string[], stdin?: string, env: Record<string, string> = {
 }
 
 const jobFile = (name: string, job: unknown): string => {
-  const path = join(dir, name);
+  const path = join(dir.path, name);
   writeFileSync(path, JSON.stringify(job));
   return path;
 };
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  dir = mkdtempSync(join(tmpdir(), 'courier-enqueue-'));
-  const config = loadConfig({
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: join(dir, 'artifacts'),
-    HTTP_PORT: '0',
-  });
-  runtime = await startWorkerRuntime({ config, log: createLogger('silent'), queues: ['screenshot'], concurrency: 1 });
-  queue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
+  world = await startWorld({ name: 'queue-enqueue', queues: ['screenshot'], concurrency: 1 });
+  stack = world.stack;
+  queue = new Queue('screenshot', { connection: bullConnection(world.config, 'blocking').connection, prefix: world.prefix });
 });
 
 afterAll(async () => {
   await queue?.close();
-  await runtime?.close();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(dir, { recursive: true, force: true });
+  await world?.close();
+  dir.remove();
 });
 
 describe('courier enqueue', () => {

@@ -2,34 +2,25 @@
 // worker`, real child processes): SIGTERM drains an active job and exits 0;
 // kill -9 mid-job leaves the job to another worker (stalled-job recovery);
 // two workers on one Redis split a burst.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
-import { ToucanStack } from '../../src/demo/toucan-stack.js';
+import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { bullConnection } from '../../src/queue/connection.js';
-import { createProducer, type Producer } from '../../src/queue/producer.js';
+import type { Producer } from '../../src/queue/producer.js';
 import { jobCompleted, jobStarted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { startWorld, type World } from '../helpers/world.js';
 
-const prefix = testPrefix('queue-shutdown');
+let world: World;
 let stack: ToucanStack;
-let artifactsDir: string;
-let config: Config;
 let producer: Producer;
 let queue: Queue;
 const running: WorkerProcess[] = [];
 
+/** A worker process on the world's stack and prefix; each its own HTTP port (several run at once). */
 function startWorker(env: Record<string, string> = {}): WorkerProcess {
   const worker = spawnWorkerProcess({
-    REDIS_URL: testRedisUrl(),
-    QUEUE_PREFIX: prefix,
-    FRONTEND_URL: stack.frontendUrl,
-    BACKEND_URL: stack.backendUrl,
-    ARTIFACTS_DIR: artifactsDir,
-    CONCURRENCY: '2',
+    ...world.env,
+    HTTP_PORT: '0',
     ...env,
   });
   running.push(worker);
@@ -43,11 +34,9 @@ const ready = workerStarted;
 const slowStory = (ms: number) => ({ url: `/demo?slide=sales&delay=${ms}&export=true`, auth: { token: stack.token } });
 
 beforeAll(async () => {
-  stack = await ToucanStack.start();
-  artifactsDir = mkdtempSync(join(tmpdir(), 'courier-shutdown-artifacts-'));
-  config = loadConfig({ REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix });
-  producer = createProducer({ config });
-  queue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
+  world = await startWorld({ name: 'queue-shutdown', runtime: false });
+  ({ stack, producer } = world);
+  queue = new Queue('screenshot', { connection: bullConnection(world.config, 'blocking').connection, prefix: world.prefix });
 });
 
 afterEach(async () => {
@@ -60,11 +49,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await producer?.close();
   await queue?.close();
-  await stack?.close();
-  await flushPrefix(testRedisUrl(), prefix);
-  rmSync(artifactsDir, { recursive: true, force: true });
+  await world?.close();
 });
 
 describe('worker processes', () => {
@@ -121,9 +107,7 @@ describe('worker processes', () => {
         return false;
       }
     };
-    const gone = Date.now() + 15_000;
-    while (alive() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-    expect(alive()).toBe(false);
+    await expect.poll(alive, { timeout: 15_000, interval: 200 }).toBe(false);
   }, 180_000);
 
   it('two workers on one Redis split a burst of jobs', async () => {

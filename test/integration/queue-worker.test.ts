@@ -135,8 +135,7 @@ describe('failures', () => {
       { attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
     );
     // Wait for the first attempt to fail while the SMTP server is down.
-    const deadline = Date.now() + 60_000;
-    while (((await rawQueue.getJob(id))?.attemptsMade ?? 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await rawQueue.getJob(id))?.attemptsMade, { timeout: 60_000 }).toBe(1);
     const afterFirst = await rawQueue.getJob(id);
     expect(afterFirst?.attemptsMade).toBe(1);
     expect(afterFirst?.failedReason).toMatch(/^DELIVERY_FAILED: /);
@@ -200,9 +199,7 @@ describe('JOB_TIMEOUT_MS', () => {
       );
       expect(failure.code).toBe('JOB_TIMEOUT');
       expect(failure.reason).toMatch(/JOB_TIMEOUT_MS \(2000 ms\)/);
-      const released = Date.now() + 10_000;
-      while (short.pool.pagesInUse > 0 && Date.now() < released) await new Promise((r) => setTimeout(r, 50));
-      expect(short.pool.pagesInUse).toBe(0);
+      await expect.poll(() => short.pool.pagesInUse, { timeout: 30_000, interval: 50 }).toBe(0);
     } finally {
       await shortProducer.close();
       await short.close();

@@ -2,7 +2,7 @@
 // stops, instead of hanging until its drain deadline: ioredis' disconnect()
 // of a client waiting to reconnect never ended it (src/queue/ioredis-fixes.ts).
 import { Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bullConnection, createRedisClient } from '../../src/queue/connection.js';
 import { RedisServer, testPrefix } from '../setup/redis.js';
 
@@ -12,20 +12,17 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Resolves when a client schedules its next reconnection attempt (its status is then 'reconnecting'). */
+const reconnectionOf = (client: { once(event: string, listener: () => void): unknown }) => new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
 
 describe('stopping while Redis is away', () => {
   it('a client waiting to reconnect ends at once when disconnected, and its queued command fails', async () => {
     const client = createRedisClient({ redisUrl: server.url });
     await client.ping();
+    const reconnecting = reconnectionOf(client);
     await server.stop();
-    await until('the client to wait for a reconnection', () => client.status === 'reconnecting');
+    await reconnecting;
+    expect(client.status).toBe('reconnecting');
     const queued = client.get('k');
     const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
     client.disconnect();
@@ -42,9 +39,10 @@ describe('stopping while Redis is away', () => {
     worker.on('error', () => undefined);
     await worker.waitUntilReady();
     const blocking = await worker.getBackend().blockingClient;
-    expect(blocking).toBeDefined();
+    if (!blocking) throw new Error('the worker has no blocking connection');
     await server.stop();
-    await until('the blocking connection to wait for a reconnection', () => blocking?.status === 'reconnecting');
+    // Polled, not awaited as the 'reconnecting' event: BullMQ is still handling the lost connection in that tick.
+    await vi.waitFor(() => expect(blocking.status).toBe('reconnecting'), { timeout: 30_000, interval: 50 });
     let closed = false;
     worker.on('closed', () => (closed = true));
     await worker.close(); // hung for good before the fix

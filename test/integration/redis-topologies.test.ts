@@ -40,16 +40,6 @@ function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: Recor
   return { log: createLogger('info', sink), lines };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('Redis Cluster (3 masters, 3 replicas)', () => {
   const prefix = `{${testPrefix('cluster')}}`;
   let cluster: RedisClusterGroup;
@@ -143,11 +133,9 @@ describe('Sentinel group (master, replica, 3 Sentinels)', () => {
       await before.stop();
       const after = await group.promotionFrom(before);
       // Reconnected by itself, through the Sentinels.
-      const body = await until('/readyz to name the new master', async () => {
-        const now = await readyz();
-        return now.status === 'ready' && now.redis.master === `127.0.0.1:${after.port}` ? now : null;
-      });
-      expect(body.redis.topology).toBe('sentinel');
+      await expect
+        .poll(() => readyz().catch((err: unknown) => String(err)), { timeout: 60_000, interval: 200 })
+        .toMatchObject({ status: 'ready', redis: { topology: 'sentinel', master: `127.0.0.1:${after.port}` } });
       expect((await checkRedis(config))[0]?.detail).toMatch(new RegExp(`Sentinel, master 127\\.0\\.0\\.1:${after.port}$`));
     } finally {
       await runtime?.close();

@@ -240,8 +240,10 @@ describe('browser pool', () => {
     await pool.warmUp();
     const pid = pool.browserPid();
     expect(pid).not.toBeNull();
+    const asked = stack.backendRequests.length;
     const inFlight = render({ query: 'slide=sales&variant=slow' });
-    await new Promise((r) => setTimeout(r, 800));
+    // In flight: the story has asked the backend for its (slow) data.
+    await expect.poll(() => stack.backendRequests.slice(asked).some((r) => r.path.includes('delay=2500')), { timeout: 30_000, interval: 20 }).toBe(true);
     process.kill(pid!, 'SIGKILL');
     const err = await failure(inFlight);
     expect(err.code).toBe('BROWSER_CRASHED');
@@ -258,8 +260,7 @@ describe('browser pool', () => {
     const group = processGroup(pid);
     expect(group.length).toBeGreaterThan(1);
     await own.close();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(group.filter(alive)).toEqual([]);
+    await expect.poll(() => group.filter(alive), { timeout: 5_000 }).toEqual([]);
   });
 
   it('recycles the browser after its page budget', async () => {

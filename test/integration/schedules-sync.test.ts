@@ -10,11 +10,12 @@ import { loadConfig } from '../../src/config.js';
 import { fromRoot } from '../../src/paths.js';
 import { bullConnection } from '../../src/queue/connection.js';
 import { ScheduleSyncError, syncSchedules, type SyncStep } from '../../src/queue/schedules.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { redisScope, tempDir } from '../helpers/scope.js';
 
-const prefix = testPrefix('schedules');
-const config = loadConfig({ REDIS_URL: testRedisUrl(), QUEUE_PREFIX: prefix });
-const dir = mkdtempSync(join(tmpdir(), 'courier-schedules-'));
+const scope = redisScope('schedules');
+const { prefix } = scope;
+const config = loadConfig({ REDIS_URL: scope.url, QUEUE_PREFIX: prefix });
+const dir = tempDir('schedules').path;
 const queues = {
   screenshot: new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix }),
   'pdf-report': new Queue('pdf-report', { connection: bullConnection(config, 'blocking').connection, prefix }),
@@ -34,7 +35,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await Promise.all(Object.values(queues).map((q) => q.close()));
-  await flushPrefix(testRedisUrl(), prefix);
+  await scope.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -7,21 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CourierError } from '../../src/errors.js';
 import { createChannelPace, paceKey, TEAMS_THREAD_WINDOWS } from '../../src/delivery/teams-pace.js';
 import { rejection } from '../helpers/rejection.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
+import { redisScope } from '../helpers/scope.js';
 
-const prefix = testPrefix('teams-pace');
+const scope = redisScope('teams-pace');
+const { prefix } = scope;
 let workerA: Redis;
 let workerB: Redis;
 
 beforeAll(() => {
-  workerA = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
-  workerB = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+  workerA = new Redis(scope.url, { maxRetriesPerRequest: 1 });
+  workerB = new Redis(scope.url, { maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
   workerA?.disconnect();
   workerB?.disconnect();
-  await flushPrefix(testRedisUrl(), prefix);
+  await scope.close();
 });
 
 /** The most entries of sorted times inside any window of `ms`. */

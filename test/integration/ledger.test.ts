@@ -1,20 +1,13 @@
 // The receipt ledger against a real Redis.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createReceiptLedger, receiptKey, RECEIPT_TTL_SECONDS } from '../../src/delivery/ledger.js';
-import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import { redisScope } from '../helpers/scope.js';
 
-const prefix = testPrefix('ledger');
-let redis: RedisClient;
+const scope = redisScope('ledger');
+const { prefix } = scope;
+const redis = scope.connect();
 
-beforeAll(() => {
-  redis = createRedisClient({ redisUrl: testRedisUrl() });
-});
-
-afterAll(async () => {
-  await flushPrefix(testRedisUrl(), prefix);
-  redis.disconnect();
-});
+afterAll(() => scope.close());
 
 describe('receipt ledger', () => {
   it('finds only the recipients recorded for that job and target', async () => {
