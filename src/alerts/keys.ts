@@ -14,11 +14,13 @@ export interface AlertKeys {
   outbox: string;
   attempts: string;
   lock: string;
+  /** Set by deleteAlert to the time of the deletion: evaluations of jobs made before it may not write the state back. */
+  deleted: string;
 }
 
 export function alertKeys(prefix: string, alertId: string): AlertKeys {
   const base = `${prefix}:alerts:${alertId}`;
-  return { state: `${base}:state`, outbox: `${base}:outbox`, attempts: `${base}:attempts`, lock: `${base}:lock` };
+  return { state: `${base}:state`, outbox: `${base}:outbox`, attempts: `${base}:attempts`, lock: `${base}:lock`, deleted: `${base}:deleted` };
 }
 
 /** The prefix of the ids of an alert's notifications: `alert:<alertId>:<epoch>:<seq>` (see lua/alert-commit.lua). */

@@ -52,12 +52,15 @@ export interface CommitOptions {
   lockToken?: string;
   /** Who evaluated: the BullMQ job id, the same across the job's attempts. */
   evaluationId?: string;
+  /** When the evaluation's job was made (ms): a job made before the alert was deleted may not commit. */
+  jobCreatedAt?: number;
 }
 
 export type CommitResult =
   | { committed: true; version: number; notifications: PendingNotification[] }
   | { committed: false; reason: 'version-changed'; currentVersion: number }
-  | { committed: false; reason: 'lock-lost' };
+  | { committed: false; reason: 'lock-lost' }
+  | { committed: false; reason: 'deleted' };
 
 export interface AlertStore {
   load(alertId: string): Promise<StoredAlert>;
@@ -74,7 +77,11 @@ export interface AlertStore {
   recordDeliveryFailure(alertId: string, notificationId: string): Promise<number>;
   /** Removes a notification that will not be delivered (see shouldAbandon); false if it was not pending. */
   abandonNotification(alertId: string, notificationId: string): Promise<boolean>;
-  /** Forgets the alert: state, outbox and attempts. A live lock is left to expire (see README). */
+  /**
+   * Forgets the alert: state, outbox and attempts, and leaves a tombstone (the
+   * time of the deletion, kept for the state's TTL) so that an evaluation whose
+   * job was made before cannot write the state back. A live lock is left to expire.
+   */
   deleteAlert(alertId: string): Promise<void>;
   acquireLock(alertId: string, options: LockOptions): Promise<AlertLock | null>;
 }
@@ -155,6 +162,7 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
         keys.outbox,
         keys.attempts,
         keys.lock,
+        keys.deleted,
         String(expectedVersion),
         commitOptions.lockToken ?? '',
         epoch,
@@ -163,11 +171,13 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
         String(stateTtlMs),
         String(now()),
         commitOptions.evaluationId ?? '',
+        commitOptions.jobCreatedAt === undefined ? '' : String(commitOptions.jobCreatedAt),
         ...notifications.map((n) => JSON.stringify(n)),
       );
       // The shape lua/alert-commit.lua returns: {status, version, id…}.
       const [status, version, ...ids] = reply as [number, number, ...string[]];
       if (status === -1) return { committed: false, reason: 'lock-lost' };
+      if (status === -2) return { committed: false, reason: 'deleted' };
       if (status === 0) return { committed: false, reason: 'version-changed', currentVersion: version };
       await options.confirm?.();
       return {
@@ -197,7 +207,7 @@ export function createAlertStore(options: AlertStoreOptions): AlertStore {
 
     async deleteAlert(alertId) {
       const keys = keysOf(alertId);
-      await redis.del(keys.state, keys.outbox, keys.attempts);
+      resultsOf(await redis.multi().del(keys.state, keys.outbox, keys.attempts).set(keys.deleted, String(now()), 'PX', stateTtlMs).exec());
     },
 
     acquireLock: (alertId, lockOptions) => acquireLock(redis, alertId, keysOf(alertId).lock, lockOptions),

@@ -54,7 +54,7 @@ export async function processAlert(job: ProcessorJob<'alert'>, deps: ProcessorDe
     // The scheduled time, not the processing time: cooldowns then fall on the schedule's grid.
     const now = job.scheduledAt ?? job.startedAt;
     const { next, notifications } = transition(stored.state, outcome, now, settingsOf(alert));
-    const commit = await alerts.commitTransition(alert.alertId, stored.version, next, notifications, { lockToken: lock.token, evaluationId: job.deliveryKey });
+    const commit = await alerts.commitTransition(alert.alertId, stored.version, next, notifications, { lockToken: lock.token, evaluationId: job.deliveryKey, jobCreatedAt: job.createdAt });
     if (!commit.committed) return run.notCommitted(stored, commit.reason);
     for (const notification of commit.notifications) await run.send(notification);
     if (failure) throw failure;
@@ -238,11 +238,12 @@ class AlertRun {
   }
 
   /** Another evaluation committed first (or the alert was deleted): nothing was sent by this one. */
-  notCommitted(stored: StoredAlert, reason: 'version-changed' | 'lock-lost'): JobResult {
+  notCommitted(stored: StoredAlert, reason: 'version-changed' | 'lock-lost' | 'deleted'): JobResult {
     if (reason === 'lock-lost') {
       throw new CourierError('JOB_TIMEOUT', `the evaluation of alert ${this.alert.alertId} outlived its lock (JOB_TIMEOUT_MS); nothing was sent, and the retry evaluates again`);
     }
-    this.deps.log.warn({ alertId: this.alert.alertId }, 'the alert state changed during this evaluation (deleted, or evaluated elsewhere); nothing sent');
+    const why = reason === 'deleted' ? 'the alert was deleted after this evaluation was scheduled' : 'the alert state changed during this evaluation (evaluated elsewhere)';
+    this.deps.log.warn({ alertId: this.alert.alertId }, `${why}; nothing sent`);
     return this.result(stored.state?.status ?? 'ok', null);
   }
 

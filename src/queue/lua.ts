@@ -9,7 +9,7 @@ import type { RedisClient } from './connection.js';
 
 /** The scripts in lua/, by file name (without .lua), with the number of keys each takes. */
 export const LUA_SCRIPTS = {
-  'alert-commit': 4,
+  'alert-commit': 5,
   'alert-settle': 2,
   'lock-renew': 1,
   'lock-release': 1,

@@ -234,7 +234,7 @@ describe('deleteAlert', () => {
     expect(await keysOf(alertId)).toHaveLength(3);
 
     await store.deleteAlert(alertId);
-    expect(await keysOf(alertId)).toEqual([]);
+    expect(await keysOf(alertId)).toEqual([alertKeys(prefix, alertId).deleted]);
     expect(await store.load(alertId)).toEqual({ version: 0, state: null, pending: [], lastEvaluationId: null, problems: [] });
   });
 
@@ -245,7 +245,19 @@ describe('deleteAlert', () => {
     const inFlight = await store.load(alertId);
     await store.deleteAlert(alertId);
     expect(await store.commitTransition(alertId, inFlight.version, triggered, [triggeredMessage])).toEqual({ committed: false, reason: 'version-changed', currentVersion: 0 });
-    expect(await keysOf(alertId)).toEqual([]);
+    expect(await keysOf(alertId)).toEqual([alertKeys(prefix, alertId).deleted]);
+  });
+
+  it('an evaluation whose job was made before the deletion, and loads only after it, cannot write the state back either', async () => {
+    const { store } = worker();
+    const alertId = newAlertId();
+    await store.commitTransition(alertId, 0, INITIAL_STATE, []);
+    const jobMadeAt = Date.now() - 1_000;
+    await store.deleteAlert(alertId);
+    const loadedAfter = await store.load(alertId);
+    expect(loadedAfter.version).toBe(0);
+    expect(await store.commitTransition(alertId, loadedAfter.version, triggered, [triggeredMessage], { jobCreatedAt: jobMadeAt })).toEqual({ committed: false, reason: 'deleted' });
+    expect(await keysOf(alertId)).toEqual([alertKeys(prefix, alertId).deleted]);
   });
 
   it('an alert created again under the same id gets new notification ids, so the ledger never mistakes them for old ones', async () => {
@@ -253,7 +265,8 @@ describe('deleteAlert', () => {
     const alertId = newAlertId();
     const first = await store.commitTransition(alertId, 0, triggered, [triggeredMessage]);
     await store.deleteAlert(alertId);
-    const again = await store.commitTransition(alertId, 0, triggered, [triggeredMessage]);
+    // A job of the re-created alert is made after the deletion: the tombstone does not hold it back.
+    const again = await store.commitTransition(alertId, 0, triggered, [triggeredMessage], { jobCreatedAt: Date.now() + 1 });
     if (!first.committed || !again.committed) throw new Error('commit refused');
     expect(again.notifications[0]?.seq).toBe(1);
     expect(again.notifications[0]?.id).not.toBe(first.notifications[0]?.id);
@@ -264,9 +277,9 @@ describe('deleteAlert', () => {
     const alertId = newAlertId();
     const lock = await store.acquireLock(alertId, { waitMs: 0, maxHoldMs: 60_000 });
     await store.deleteAlert(alertId);
-    expect(await keysOf(alertId)).toEqual([alertKeys(prefix, alertId).lock]);
+    expect((await keysOf(alertId)).sort()).toEqual([alertKeys(prefix, alertId).deleted, alertKeys(prefix, alertId).lock].sort());
     expect(await lock?.release()).toBe(true);
-    expect(await keysOf(alertId)).toEqual([]);
+    expect(await keysOf(alertId)).toEqual([alertKeys(prefix, alertId).deleted]);
   });
 });
 
