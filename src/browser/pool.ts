@@ -151,6 +151,8 @@ export class BrowserPool {
         const owner = gen;
         fresh.page.once('domcontentloaded', () => this.prepareSpare(owner));
       }
+      // The job may have run out of time while Chromium was starting (slow on a busy machine): 'abort' has fired already.
+      signal?.throwIfAborted();
       const onAbort = () => void owned.context.close().catch(() => undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
       const targets = gen.targets;

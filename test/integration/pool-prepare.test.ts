@@ -142,6 +142,24 @@ describe('browser pool with pages prepared ahead', () => {
     expect(most).toBe(2);
   });
 
+  it('a job whose time runs out while Chromium is starting never gets a page, and its slot is free again', async () => {
+    const pool = preparedPool();
+    try {
+      const job = new AbortController();
+      let ran = false;
+      const rendering = pool.withPage(async () => {
+        ran = true;
+      }, job.signal);
+      // The browser is launching now (this pool has none yet): the deadline passes during the launch.
+      job.abort(new Error('JOB_TIMEOUT'));
+      await expect(rendering).rejects.toThrow('JOB_TIMEOUT');
+      expect(ran).toBe(false);
+      expect(pool.pagesInUse).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('recycles the browser after its page budget, and leaves no process of any browser behind', async () => {
     const pool = preparedPool({ browserRecycleAfter: 2 });
     const pids: number[] = [];
