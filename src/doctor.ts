@@ -7,7 +7,7 @@ import { decideSandbox, runningAsRoot } from './browser/chromium.js';
 import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
 import { checkSmtp as smtpCheck } from './delivery/email.js';
-import { checkTeams as teamsCheck } from './delivery/teams.js';
+import { checkTeams as teamsCheck, type TeamsConfig } from './delivery/teams.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import { connectOnce, createRedisClient, describeRedis, topologyOf, whereIsRedis, type RedisClient } from './queue/connection.js';
@@ -119,7 +119,7 @@ export async function checkRedis(config: Pick<Config, 'redisUrl' | 'queuePrefix'
   }
 }
 
-export async function checkChromium(config: Config, log: Logger): Promise<CheckResult[]> {
+export async function checkChromium(config: Pick<Config, 'chromiumPath' | 'concurrency' | 'browserRecycleAfter' | 'chromiumSandbox'>, log: Logger): Promise<CheckResult[]> {
   const pool = new BrowserPool({ config, log, warnSandboxOff: false });
   const started = Date.now();
   try {
@@ -141,7 +141,7 @@ export async function checkChromium(config: Config, log: Logger): Promise<CheckR
 }
 
 /** Connects and authenticates to SMTP_URL without sending anything. */
-export async function checkSmtp(config: Config): Promise<CheckResult[]> {
+export async function checkSmtp(config: Pick<Config, 'smtpUrl'>): Promise<CheckResult[]> {
   if (!config.smtpUrl) return [{ name: 'smtp', status: 'skip', detail: 'SMTP_URL is not set (email off)' }];
   const { ok, detail } = await smtpCheck(config);
   const shown = redactUrlCredentials(config.smtpUrl);
@@ -149,7 +149,7 @@ export async function checkSmtp(config: Config): Promise<CheckResult[]> {
 }
 
 /** Exchanges the bot's app id and password for a token at MICROSOFT_LOGIN_URL. */
-export async function checkTeams(config: Config, log: Logger): Promise<CheckResult[]> {
+export async function checkTeams(config: TeamsConfig, log: Logger): Promise<CheckResult[]> {
   if (!config.microsoft.appId) return [{ name: 'teams token', status: 'skip', detail: 'MICROSOFT_APP_ID is not set (Teams off)' }];
   const { ok, detail } = await teamsCheck(config, log);
   return [{ name: 'teams token', status: ok ? 'ok' : 'FAIL', detail }];

@@ -25,7 +25,7 @@
 // them as Microsoft advises, which can then show the post twice. A job retry
 // would have posted again in that case too, since the receipt (deliver.ts)
 // is only written after Teams confirms; the README says so.
-import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
+import { createArtifactLinks, type ArtifactLinks, type LinksConfig } from '../artifacts/links.js';
 import type { Config } from '../config.js';
 import type { TeamsTarget } from '../contracts/common.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
@@ -47,8 +47,11 @@ export { redactSecrets } from './teams-errors.js';
 /** How long a request may keep retrying when the caller has no job deadline (the `teams channels` command). */
 const DEFAULT_BUDGET_MS = 60_000;
 
+/** What the Teams channel reads of the configuration: the bot, the allowed service URLs and the signed links. */
+export type TeamsConfig = Pick<Config, 'microsoft' | 'teamsServiceUrls'> & LinksConfig;
+
 export interface TeamsDeps {
-  config: Config;
+  config: TeamsConfig;
   log: Logger;
   /** Signed links (for the linked-image step); default: from the config; null: no links. */
   links?: ArtifactLinks | null;
@@ -224,7 +227,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
  * doctor: exchanges the app id and password for a token (no cache) and says
  * where from. Never throws.
  */
-export async function checkTeams(config: Config, log?: Logger, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
+export async function checkTeams(config: TeamsConfig, log?: Logger, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
   if (!config.microsoft.appId || !config.microsoft.appPassword) {
     return { ok: false, detail: 'Teams is not configured: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD' };
   }

@@ -33,8 +33,11 @@ export interface ProcessorJob<Q extends QueueName = QueueName> {
   scheduledAt?: number;
 }
 
+/** What the processors read of the configuration. */
+export type ProcessorConfig = Pick<Config, 'frontendUrl' | 'backendUrl' | 'selector' | 'selectorTimeoutMs' | 'jobTimeoutMs' | 'mailMaxAttachmentBytes'>;
+
 export interface ProcessorDeps {
-  config: Config;
+  config: ProcessorConfig;
   renderer: Renderer;
   delivery: DeliveryService;
   artifacts: ArtifactStore;
