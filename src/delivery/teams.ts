@@ -149,7 +149,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
     if (textBytes > TEAMS_MESSAGE_MAX_BYTES) {
       log.warn({ textBytes, limit: TEAMS_MESSAGE_MAX_BYTES }, `teams: the card's text takes ${kb(textBytes)}, over Teams' documented ${kb(TEAMS_MESSAGE_MAX_BYTES)}; Teams may refuse it`);
     }
-    let steps: ImageStep[] = image ? imageLadder(textBytes, links?.https === true && image.artifactPath !== null) : [{ path: 'none' }];
+    let steps: ImageStep[] = image ? imageLadder(textBytes, links?.allows('card-image') === true && image.artifactPath !== null) : [{ path: 'none' }];
     const skipped: string[] = [];
     const refused: ImagePath[] = [];
     while (steps.length > 0) {

@@ -83,7 +83,7 @@ describe('email over SMTP', () => {
     expect(image?.cid).toBe(IMAGE_CID);
     expect(image?.contentType).toBe('image/png');
     expect(image?.contentDisposition).toBe('inline');
-    expect(image?.filename).toBe('sales-by-region.png');
+    expect(image?.filename).toBe('Sales-by-region.png');
     expect(Buffer.compare(image!.content, capture.png)).toBe(0);
   });
 
