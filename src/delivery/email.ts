@@ -219,6 +219,7 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
 
   return {
     async send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult> {
+      const messageId = deterministicMessageId(options.jobId, options.targetKey, mailFrom);
       // Links are signed while planning; their files are then promised to the sweep for as long as the links live.
       const linked: { path: string; until: number }[] = [];
       const signLink = links
@@ -257,21 +258,21 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
           subject: message.subject.replace(/\s+/g, ' ').trim(),
           html,
           text,
-          messageId: options.messageId,
+          messageId,
           attachments,
           envelope: { from: senderAddress(mailFrom), to: options.envelopeTo ?? everyone },
           // RFC 3834: an automatic message; out-of-office replies should not answer it.
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
         });
         return {
-          id: info.messageId || options.messageId,
+          id: info.messageId || messageId,
           accepted: info.accepted.map(addressOf),
           rejected: rejectedOf((info as { rejectedErrors?: unknown }).rejectedErrors),
         };
       } catch (err) {
         const rejected = rejectedOf((err as { rejectedErrors?: unknown }).rejectedErrors);
         // Every recipient refused at RCPT TO: per-recipient reasons, not a channel failure.
-        if (rejected.length > 0) return { id: options.messageId, accepted: [], rejected };
+        if (rejected.length > 0) return { id: messageId, accepted: [], rejected };
         const failure = describeSmtpError(err);
         throw new CourierError('DELIVERY_FAILED', `${failure.reason}; ${failure.hint}`, { cause: err });
       }
