@@ -168,7 +168,7 @@ describe('email over SMTP', () => {
       expect(sink.messages.at(-1)!.envelope.to).toEqual(['ada@corp.example']);
 
       const allRefused = await sender().send(composeMessage(shareInput(capture)), { to: ['ghost@corp.example'], cc: [], bcc: [] }, { jobId: 'share-5', targetKey: 'share:0:email' });
-      expect(allRefused).toEqual({ id: '<share-5@corp.example>', accepted: [], rejected: [{ address: 'ghost@corp.example', reason: 'recipient refused (550 No such user here)' }] });
+      expect(allRefused).toEqual({ id: deterministicMessageId('share-5', 'share:0:email', 'reports@corp.example'), accepted: [], rejected: [{ address: 'ghost@corp.example', reason: 'recipient refused (550 No such user here)' }] });
     } finally {
       sink.onRecipient = undefined;
     }
