@@ -8,6 +8,7 @@ import { BrowserPool } from './browser/pool.js';
 import { redactUrlCredentials, type Config } from './config.js';
 import { checkSmtp as smtpCheck } from './delivery/email.js';
 import { checkTeams as teamsCheck } from './delivery/teams-check.js';
+import type { TeamsConfig } from './delivery/teams.js';
 import { withTimeout as withDeadline } from './deadline.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
@@ -120,7 +121,7 @@ export async function checkRedis(config: Pick<Config, 'redisUrl' | 'queuePrefix'
   }
 }
 
-export async function checkChromium(config: Config, log: Logger): Promise<CheckResult[]> {
+export async function checkChromium(config: Pick<Config, 'chromiumPath' | 'concurrency' | 'browserRecycleAfter' | 'chromiumSandbox'>, log: Logger): Promise<CheckResult[]> {
   const pool = new BrowserPool({ config, log, warnSandboxOff: false });
   const started = Date.now();
   try {
@@ -142,7 +143,7 @@ export async function checkChromium(config: Config, log: Logger): Promise<CheckR
 }
 
 /** Connects and authenticates to SMTP_URL without sending anything. */
-export async function checkSmtp(config: Config): Promise<CheckResult[]> {
+export async function checkSmtp(config: Pick<Config, 'smtpUrl'>): Promise<CheckResult[]> {
   if (!config.smtpUrl) return [{ name: 'smtp', status: 'skip', detail: 'SMTP_URL is not set (email off)' }];
   const { ok, detail } = await smtpCheck(config);
   const shown = redactUrlCredentials(config.smtpUrl);
@@ -150,7 +151,7 @@ export async function checkSmtp(config: Config): Promise<CheckResult[]> {
 }
 
 /** Exchanges the bot's app id and password for a token at MICROSOFT_LOGIN_URL. */
-export async function checkTeams(config: Config, log: Logger): Promise<CheckResult[]> {
+export async function checkTeams(config: TeamsConfig, log: Logger): Promise<CheckResult[]> {
   if (!config.microsoft.appId) return [{ name: 'teams token', status: 'skip', detail: 'MICROSOFT_APP_ID is not set (Teams off)' }];
   const { ok, detail } = await teamsCheck(config, log);
   return [{ name: 'teams token', status: ok ? 'ok' : 'FAIL', detail }];

@@ -4,18 +4,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Capture, CaptureFormat } from '../browser/types.js';
+import type { Capture } from '../browser/types.js';
 import type { QueueName } from '../contracts/queues.js';
 import type { Artifact } from '../contracts/result.js';
-
-export const EXTENSION_BY_FORMAT: Record<CaptureFormat, string> = { png: 'png', jpeg: 'jpg', pdf: 'pdf' };
-
-export const MIME_BY_EXTENSION: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  pdf: 'application/pdf',
-};
+import { extensionOf } from './formats.js';
 
 /**
  * A job id as a file name. Scheduler job ids look like
@@ -63,8 +55,8 @@ export interface ArtifactStore {
   relativePath(queue: QueueName, jobId: string, at: Date, extension: string, variant?: string): string;
   /** Absolute path of a relative artifact path; throws if it would leave the root. */
   absolutePath(relativePath: string): string;
-  /** Where the renderer keeps the page as it was when readiness timed out. */
-  timeoutScreenshotPath(queue: QueueName, jobId: string, at: Date): string;
+  /** Where the renderer keeps the page as it was when readiness timed out: `<jobId>[.<name>].timeout.png` (name: one story of several). */
+  timeoutScreenshotPath(queue: QueueName, jobId: string, at: Date, name?: string): string;
   /** Writes the capture (atomically: a reader never sees half a file) and describes it. */
   save(request: SaveRequest): Promise<Artifact>;
 }
@@ -87,10 +79,10 @@ export function createArtifactStore({ dir }: { dir: string }): ArtifactStore {
     root,
     relativePath,
     absolutePath,
-    timeoutScreenshotPath: (queue, jobId, at) => absolutePath(relativePath(queue, jobId, at, 'png', 'timeout')),
+    timeoutScreenshotPath: (queue, jobId, at, name) => absolutePath(relativePath(queue, jobId, at, extensionOf('png'), name ? `${name}.timeout` : 'timeout')),
 
     async save({ queue, jobId, at, capture, variant }) {
-      const path = relativePath(queue, jobId, at, EXTENSION_BY_FORMAT[capture.format], variant);
+      const path = relativePath(queue, jobId, at, extensionOf(capture.format), variant);
       const full = absolutePath(path);
       await mkdir(dirname(full), { recursive: true });
       // Write then rename: a retry of the same job replaces the file in one

@@ -4,7 +4,8 @@ import { imageSize } from 'image-size';
 import { PDFDocument } from 'pdf-lib';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { OVERLAY_ID } from './annotate.js';
-import { MIME_BY_FORMAT, type Capture, type CaptureFormat } from './types.js';
+import { mimeOf } from '../artifacts/formats.js';
+import type { Capture, CaptureFormat } from './types.js';
 
 const JPEG_QUALITY = 85;
 const CAPTURE_ATTR = 'data-courier-capture';
@@ -31,7 +32,7 @@ export async function captureElementImage(element: ElementHandle, format: 'png' 
   const bytes = inView ? await element.frame.page().screenshot({ ...options, clip: inView, captureBeyondViewport: false }) : await element.screenshot(options);
   const data = Buffer.from(bytes);
   const { width, height } = imageSize(data);
-  return { format, mime: MIME_BY_FORMAT[format], data, width, height, pages: null };
+  return { format, mime: mimeOf(format), data, width, height, pages: null };
 }
 
 /**
@@ -57,7 +58,7 @@ async function captureElementPdf(page: Page, element: ElementHandle): Promise<Ca
     });
     const data = Buffer.from(bytes);
     const pages = (await PDFDocument.load(data, { updateMetadata: false })).getPageCount();
-    return { format: 'pdf', mime: MIME_BY_FORMAT.pdf, data, width: box.width, height: box.height, pages };
+    return { format: 'pdf', mime: mimeOf('pdf'), data, width: box.width, height: box.height, pages };
   } finally {
     // Later captures (a PNG after the PDF) see the page as it was.
     await style.evaluate((node) => node.remove()).catch(() => undefined);

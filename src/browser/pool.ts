@@ -316,7 +316,7 @@ export class BrowserPool {
     try {
       const args = chromiumArgs(egressArgs(await this.traffic.catchAllProxy()), { sandbox });
       browser = await puppeteer.launch({
-        executablePath: findChromium(config.chromiumPath),
+        executablePath: findChromium(config.chromiumPath ?? undefined),
         headless: true,
         args,
         // Only what Chromium needs to run: none of the worker's secrets.

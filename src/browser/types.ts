@@ -1,17 +1,13 @@
 // The render engine's interface, shared by processors, the CLI and tests.
+import type { CaptureFormat, Mime } from '../artifacts/formats.js';
 import type { Viewport } from '../contracts/common.js';
 import type { Annotation } from '../contracts/screenshot.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
 import type { RefusedAttempt } from './traffic/refusals.js';
 
-export type CaptureFormat = 'png' | 'jpeg' | 'pdf';
-
-export const MIME_BY_FORMAT: Record<CaptureFormat, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  pdf: 'application/pdf',
-};
+// Formats and MIME types live with the files they describe (one table).
+export type { CaptureFormat } from '../artifacts/formats.js';
 
 export interface RenderRequest {
   /** The resolved story URL (see resolveStoryUrl). */
@@ -42,7 +38,7 @@ export interface RenderRequest {
 
 export interface Capture {
   format: CaptureFormat;
-  mime: string;
+  mime: Mime;
   data: Buffer;
   /** Pixel size of an image (element size × deviceScaleFactor); for a PDF, its page size in CSS px. */
   width: number;

@@ -2,19 +2,17 @@
 // The options are checked with the same contract as a screenshot job, and
 // the file appears at --out only when the render succeeded.
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BrowserPool } from '../browser/pool.js';
 import { createRenderer } from '../browser/render.js';
-import type { CaptureFormat } from '../browser/types.js';
+import { formatOfFileName } from '../artifacts/formats.js';
 import { validateJob } from '../contracts/index.js';
 import { CourierError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { screenshotRender } from '../processors/screenshot.js';
 import { resolveStoryUrl } from '../urls.js';
 import { fail, startCommand } from './shared.js';
-
-const FORMAT_BY_EXTENSION: Record<string, CaptureFormat> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.pdf': 'pdf' };
 
 interface RenderOptions {
   out: string;
@@ -52,7 +50,7 @@ async function renderCommand(url: string, options: RenderOptions): Promise<void>
   // A one-shot command: only warnings and errors unless LOG_LEVEL asks for more.
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
   const out = resolve(options.out);
-  const format = FORMAT_BY_EXTENSION[extname(out).toLowerCase()];
+  const format = formatOfFileName(out) ?? undefined;
   let pool: BrowserPool | null = null;
   try {
     const formatProblem = format ? [] : [`--out: must end in .png, .jpeg, .jpg or .pdf (got ${JSON.stringify(options.out)})`];

@@ -19,6 +19,7 @@
 // with its reason, for the job's log.
 //
 // The ladder is pure; the pixels are image-fit.ts's.
+import { extensionOf, imageFormatOf } from '../artifacts/formats.js';
 import type { ArtifactLinks } from '../artifacts/links.js';
 import { fitFullSize, shrinkToFit, type FittedImage } from './image-fit.js';
 import type { ImagePart } from './messages.js';
@@ -139,15 +140,15 @@ export async function takeStep(step: ImageStep, ctx: StepContext): Promise<Image
     }
     case 'link': {
       const { links } = ctx;
-      if (!links || !links.https || !image.artifactPath) return { skipped: 'link: no https PUBLIC_URL or no stored artifact' };
+      if (!links || !links.allows('card-image') || !image.artifactPath) return { skipped: 'link: no https PUBLIC_URL or no stored artifact' };
       // The linked file obeys the same 1024 × 1024 and 1 MB: a resized copy beside the artifact when needed.
       const fitted = (await fitFullSize(image, Number.POSITIVE_INFINITY)) ?? (await shrinkToFit(image, Number.POSITIVE_INFINITY));
       if (!fitted) return { skipped: 'link: the image cannot be brought within 1024 × 1024 and 1 MB' };
       let path = image.artifactPath;
       let url: string;
       try {
-        if (!fitted.unchanged) path = await links.saveBeside(image.artifactPath, 'teams', fitted.mime === 'image/png' ? 'png' : 'jpg', fitted.data);
-        ({ url } = await links.link(path));
+        if (!fitted.unchanged) path = await links.saveBeside(image.artifactPath, 'teams', extensionOf(imageFormatOf(fitted.mime)), fitted.data);
+        ({ url } = await links.link(path, 'card-image'));
       } catch (err) {
         return { skipped: `link: cannot keep the linked image in the artifacts directory (${err instanceof Error ? err.message : String(err)})` };
       }

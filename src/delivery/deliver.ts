@@ -31,7 +31,6 @@ import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { explainRedisError } from '../queue/redis-errors.js';
 import { assertServiceUrlAllowed } from '../urls.js';
-import { deterministicMessageId } from './email.js';
 import type { Receipt, ReceiptLedger } from './ledger.js';
 import { composeMessage, type Message, type MessageKind } from './messages.js';
 import type { DeliveryRequest, DeliveryService, EmailSender, EmailSendResult, TeamsSender } from './types.js';
@@ -50,7 +49,7 @@ const RECEIPT_RETRY_FIRST_MS = 100;
 const RECEIPT_RETRY_MAX_MS = 2000;
 
 export interface DeliveryServiceDeps {
-  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'mailFrom'>;
+  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls'>;
   log: Logger;
   ledger: ReceiptLedger;
   /** null when SMTP_URL is not set: email targets are refused. */
@@ -152,6 +151,12 @@ function describeFailure(failures: Failure[]): string {
   return `${count} recipient${count === 1 ? '' : 's'} not served: ${lines.join('; ')}. Recipients already served are not sent to again when the job is retried.`;
 }
 
+/** The sender of a channel; check() has refused the job already when it is not configured. */
+function configured<S>(sender: S | null, channel: DeliveryChannel): S {
+  if (sender === null) throw new CourierError('INVALID_JOB', `nothing was sent: ${channel} is not configured on this worker`);
+  return sender;
+}
+
 function reasonOf(err: unknown): string {
   return isCourierError(err) ? err.detail : errorMessage(err);
 }
@@ -237,7 +242,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       result = await sender.send(
         message,
         { to: target.to, cc: target.cc ?? [], bcc: target.bcc ?? [] },
-        { messageId: deterministicMessageId(request.jobId, key, config.mailFrom), envelopeTo: pending },
+        { jobId: request.jobId, targetKey: key, envelopeTo: pending },
       );
     } catch (err) {
       count('email', 'failed');
@@ -332,11 +337,10 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       const failures: Failure[] = [];
       for (const [index, target] of request.targets.entries()) {
         const message = composeMessage(request.input, target.type === 'email' ? { subject: target.subject, message: target.message } : { message: target.message });
-        // checkTargets guarantees the sender of each target's channel is present.
         const outcome =
           target.type === 'email'
-            ? await deliverEmail(email as EmailSender, request, index, target, message)
-            : await deliverTeams(teams as TeamsSender, request, index, target, message);
+            ? await deliverEmail(configured(email, 'email'), request, index, target, message)
+            : await deliverTeams(configured(teams, 'teams'), request, index, target, message);
         reports.push(...outcome.reports);
         failures.push(...outcome.failures);
       }

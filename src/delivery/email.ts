@@ -14,6 +14,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { redactUrlCredentials, type Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { attachmentFileName, imageFormatOf } from '../artifacts/formats.js';
 import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Message } from './messages.js';
 import { emailView, loadEmailTemplates, type EmailTemplates, type PartDelivery } from './templates.js';
@@ -72,18 +73,6 @@ export function planParts(message: Message, maxBytes: number, signLink: ((artifa
   const document = message.document ? decide('document', message.document.data, message.document.artifactPath, 'attached') : null;
   const image = message.image ? decide('image', message.image.data, message.image.artifactPath, 'inline') : null;
   return { image, document, oversizedWithoutLink };
-}
-
-/** A stable file name for the inline image, from the story title. */
-export function imageFilename(title: string, mime: string): string {
-  const slug = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return `${slug || 'story'}.${mime === 'image/jpeg' ? 'jpg' : 'png'}`;
 }
 
 /** The bare address of MAIL_FROM ("Toucan <reports@corp.com>" → reports@corp.com). */
@@ -230,11 +219,12 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
 
   return {
     async send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult> {
+      const messageId = deterministicMessageId(options.jobId, options.targetKey, mailFrom);
       // Links are signed while planning; their files are then promised to the sweep for as long as the links live.
       const linked: { path: string; until: number }[] = [];
       const signLink = links
         ? (path: string): string => {
-            const { url, expires } = links.sign(path);
+            const { url, expires } = links.sign(path, 'browser');
             linked.push({ path, until: expires });
             return url;
           }
@@ -255,7 +245,7 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
         attachments.push({ filename: message.document.filename, content: message.document.data, contentType: message.document.mime });
       }
       if (message.image && plan.image?.how === 'inline') {
-        attachments.push({ filename: imageFilename(message.title, message.image.mime), content: message.image.data, contentType: message.image.mime, cid: IMAGE_CID });
+        attachments.push({ filename: attachmentFileName(message.title, imageFormatOf(message.image.mime)), content: message.image.data, contentType: message.image.mime, cid: IMAGE_CID });
       }
       const everyone = [...recipients.to, ...recipients.cc, ...recipients.bcc];
       try {
@@ -268,21 +258,21 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
           subject: message.subject.replace(/\s+/g, ' ').trim(),
           html,
           text,
-          messageId: options.messageId,
+          messageId,
           attachments,
           envelope: { from: senderAddress(mailFrom), to: options.envelopeTo ?? everyone },
           // RFC 3834: an automatic message; out-of-office replies should not answer it.
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
         });
         return {
-          id: info.messageId || options.messageId,
+          id: info.messageId || messageId,
           accepted: info.accepted.map(addressOf),
           rejected: rejectedOf((info as { rejectedErrors?: unknown }).rejectedErrors),
         };
       } catch (err) {
         const rejected = rejectedOf((err as { rejectedErrors?: unknown }).rejectedErrors);
         // Every recipient refused at RCPT TO: per-recipient reasons, not a channel failure.
-        if (rejected.length > 0) return { id: options.messageId, accepted: [], rejected };
+        if (rejected.length > 0) return { id: messageId, accepted: [], rejected };
         const failure = describeSmtpError(err);
         throw new CourierError('DELIVERY_FAILED', `${failure.reason}; ${failure.hint}`, { cause: err });
       }

@@ -1,19 +1,18 @@
 // `courier doctor`'s Teams line: can the bot's app id and password be
 // exchanged for a token, and from where. Never throws: the answer is a line.
-import type { Config } from '../config.js';
 import { withTimeout } from '../deadline.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
 import { authorityOf } from './teams-connector.js';
 import { redactSecrets } from './teams-errors.js';
-import { createTeamsSender } from './teams.js';
+import { createTeamsSender, type TeamsConfig } from './teams.js';
 
 /**
  * doctor: exchanges the app id and password for a token (no cache) and says
  * where from. Never throws.
  */
-export async function checkTeams(config: Config, log?: Logger, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
+export async function checkTeams(config: TeamsConfig, log?: Logger, timeoutMs = 20_000): Promise<{ ok: boolean; detail: string }> {
   if (!config.microsoft.appId || !config.microsoft.appPassword) {
     return { ok: false, detail: 'Teams is not configured: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD' };
   }

@@ -37,7 +37,7 @@ import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
 const { ConfidentialClientApplication, LogLevel } = createRequire(import.meta.url)('@azure/msal-node') as typeof MsalCjs;
 
 /** MICROSOFT_LOGIN_URL/<tenant>: the app's tenant when single-tenant, the cloud's bot directory when multi-tenant. */
-export function authorityOf(config: Config): string {
+export function authorityOf(config: Pick<Config, 'microsoft'>): string {
   const base = config.microsoft.loginUrl.toString().replace(/\/+$/, '');
   const multiTenant = TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].multiTenantAuthority;
   const tenant = config.microsoft.appType === 'SingleTenant' ? (config.microsoft.tenantId ?? multiTenant) : multiTenant;
@@ -61,7 +61,7 @@ export class BotConnection {
     private readonly adapter: CloudAdapter,
   ) {}
 
-  static fromConfig(config: Config, log: Logger): BotConnection {
+  static fromConfig(config: Pick<Config, 'microsoft'>, log: Logger): BotConnection {
     const { appId, appPassword, cloud } = config.microsoft;
     if (!appId || !appPassword) {
       throw new CourierError('INVALID_JOB', 'Teams delivery is not configured: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD');

@@ -27,7 +27,7 @@
 // them as Microsoft advises, which can then show the post twice. A job retry
 // would have posted again in that case too, since the receipt (deliver.ts)
 // is only written after Teams confirms; the README says so.
-import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
+import { createArtifactLinks, type ArtifactLinks, type LinksConfig } from '../artifacts/links.js';
 import type { Config } from '../config.js';
 import type { TeamsTarget } from '../contracts/common.js';
 import { CourierError } from '../errors.js';
@@ -50,8 +50,11 @@ export { redactSecrets } from './teams-errors.js';
 /** How long a request may keep retrying when the caller has no job deadline (the `teams channels` command). */
 const DEFAULT_BUDGET_MS = 60_000;
 
+/** What the Teams channel reads of the configuration: the bot, the allowed service URLs and the signed links. */
+export type TeamsConfig = Pick<Config, 'microsoft' | 'teamsServiceUrls'> & LinksConfig;
+
 export interface TeamsDeps {
-  config: Config;
+  config: TeamsConfig;
   log: Logger;
   /** Signed links (for the linked-image step); default: from the config; null: no links. */
   links?: ArtifactLinks | null;
@@ -106,7 +109,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
     if (textBytes > TEAMS_MESSAGE_MAX_BYTES) {
       log.warn({ textBytes, limit: TEAMS_MESSAGE_MAX_BYTES }, `teams: the card's text takes ${kb(textBytes)}, over Teams' documented ${kb(TEAMS_MESSAGE_MAX_BYTES)}; Teams may refuse it`);
     }
-    let steps: ImageStep[] = image ? imageLadder(textBytes, links?.https === true && image.artifactPath !== null) : [{ path: 'none' }];
+    let steps: ImageStep[] = image ? imageLadder(textBytes, links?.allows('card-image') === true && image.artifactPath !== null) : [{ path: 'none' }];
     const skipped: string[] = [];
     const refused: ImagePath[] = [];
     while (steps.length > 0) {

@@ -57,7 +57,13 @@ export interface EmailSendResult {
 }
 
 export interface EmailSendOptions {
-  messageId: string;
+  /**
+   * The job's delivery key and the target's key (deliver.ts targetKey): the
+   * channel makes the Message-ID from them, the same on every attempt, so a
+   * duplicate (see deliver.ts for when one can happen) threads as one message.
+   */
+  jobId: string;
+  targetKey: string;
   /**
    * The SMTP envelope (who actually receives it) when it differs from the
    * headers: a retry sends only to recipients not yet served, while To/Cc stay
@@ -67,7 +73,7 @@ export interface EmailSendOptions {
 }
 
 export interface EmailSender {
-  /** Sends one message to these recipients. `messageId` is deterministic per job, target and attempt set, so a duplicate would thread as one. */
+  /** Sends one message to these recipients, with a Message-ID deterministic per job and target. */
   send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult>;
   /** Connects and authenticates without sending (doctor). */
   verify(): Promise<void>;

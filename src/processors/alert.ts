@@ -8,7 +8,7 @@
 //   commit the next state with its messages (one atomic step) → deliver them
 //   → fail the job if the evaluation failed (its retries apply).
 import { concatRefusals, type RefusedAttempt } from '../browser/traffic/refusals.js';
-import type { Capture } from '../browser/types.js';
+import { mimeOf } from '../artifacts/formats.js';
 import { evaluateAnswer } from '../alerts/evaluate.js';
 import { MESSAGE_KIND, transition, type AlertSettings, type EvaluationOutcome } from '../alerts/state.js';
 import { alreadyEvaluated, shouldAbandon, type PendingNotification, type StoredAlert } from '../alerts/store.js';
@@ -17,9 +17,10 @@ import type { Viewport } from '../contracts/common.js';
 import type { Artifact, DeliveryReport, JobResult } from '../contracts/result.js';
 import type { ImagePart, MessageInput } from '../delivery/messages.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
-import { humanLink, resolveBackendUrl, resolveStoryUrl } from '../urls.js';
+import { humanLink, resolveBackendUrl } from '../urls.js';
 import { runPhase } from '../phases.js';
-import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
+import { prologue, type Prologue } from './prologue.js';
+import type { ProcessorDeps, ProcessorJob } from './types.js';
 
 const STORY_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 1 };
 /** How long an evaluation waits for another evaluation of the same alert to finish. */
@@ -30,10 +31,9 @@ export async function processAlert(job: ProcessorJob<'alert'>, deps: ProcessorDe
   const { config, alerts, log } = deps;
   // Refused before anything happens: a URL off the stack, a target that can never be served.
   const dataUrl = resolveBackendUrl(alert.data.url, config.backendUrl);
-  const storyUrl = alert.story ? resolveStoryUrl(alert.story.url, config.frontendUrl) : null;
-  deps.delivery.check([...alert.deliver, ...(alert.onError ?? [])]);
+  const start = prologue(job, deps, { stories: alert.story ? [alert.story.url] : [], targets: [...alert.deliver, ...(alert.onError ?? [])] });
 
-  const run = new AlertRun(job, deps, storyUrl);
+  const run = new AlertRun(job, deps, start);
   const lock = await alerts.acquireLock(alert.alertId, { waitMs: Math.min(MAX_LOCK_WAIT_MS, config.jobTimeoutMs / 2), maxHoldMs: config.jobTimeoutMs });
   if (!lock) {
     // Another evaluation of this alert is running and outlived our wait: it is evaluating the same thing.
@@ -77,11 +77,16 @@ class AlertRun {
   private refused: RefusedAttempt[] = [];
   private notified = false;
 
+  /** The attached story's URL, resolved by the prologue. */
+  private readonly storyUrl: URL | null;
+
   constructor(
     private readonly job: ProcessorJob<'alert'>,
     private readonly deps: ProcessorDeps,
-    private readonly storyUrl: URL | null,
-  ) {}
+    private readonly start: Prologue<readonly string[]>,
+  ) {
+    this.storyUrl = start.urls[0] ?? null;
+  }
 
   private get alert(): AlertJob {
     return this.job.data;
@@ -155,8 +160,7 @@ class AlertRun {
     try {
       if (targets.length > 0) {
         const input = await this.messageFor(notification);
-        const context = deliveryContext(this.job, this.deps);
-        const { value, ms } = await runPhase('deliver', () => this.deps.delivery.deliver({ jobId: notification.id, targets, input, context }), { observe: this.deps.observePhase });
+        const { value, ms } = await runPhase('deliver', () => this.deps.delivery.deliver({ jobId: notification.id, targets, input, context: this.start.delivery }), { observe: this.deps.observePhase });
         this.deliveries.push(...value);
         this.timings.deliverMs = (this.timings.deliverMs ?? 0) + ms;
         if (notification.audience === 'deliver') this.notified = true;
@@ -208,28 +212,18 @@ class AlertRun {
   private async captureStory(notification: PendingNotification): Promise<{ image: ImagePart } | { problem: string }> {
     const { story } = this.alert;
     if (!story || !this.storyUrl) return { problem: 'no story is attached to this alert' };
-    const { renderer, artifacts, config, signal } = this.deps;
-    const at = new Date(this.job.startedAt);
+    const { renderer, artifacts, signal } = this.deps;
+    const { at } = this.start;
     const variant = `story-${notification.id.split(':').pop() ?? 'n'}`;
     try {
-      const rendered = await renderer.render({
-        url: this.storyUrl,
-        selector: story.selector ?? config.selector,
-        timeoutMs: this.alert.timeoutMs ?? config.selectorTimeoutMs,
-        viewport: story.viewport ?? STORY_VIEWPORT,
-        formats: ['png'],
-        lang: this.alert.lang,
-        timezone: this.alert.timezone,
-        token: this.alert.auth?.token,
-        timeoutScreenshotPath: artifacts.absolutePath(artifacts.relativePath('alert', this.job.id, at, 'png', `${variant}.timeout`)),
-        signal,
-      });
-      const capture = rendered.captures[0] as Capture;
+      const rendered = await renderer.render(this.start.render({ url: this.storyUrl, selector: story.selector, viewport: story.viewport ?? STORY_VIEWPORT, formats: ['png'] }, { name: variant }));
+      const capture = rendered.captures.find((c) => c.format === 'png');
+      if (!capture) throw new Error('the renderer returned no png capture');
       const artifact = await artifacts.save({ queue: 'alert', jobId: this.job.id, at, capture, variant });
       this.artifacts.push(artifact);
       for (const key of ['openMs', 'readyMs', 'captureMs'] as const) this.timings[key] = (this.timings[key] ?? 0) + rendered.timings[key];
       this.refused = concatRefusals([this.refused, rendered.diagnostics.refused]);
-      return { image: { data: capture.data, mime: 'image/png', width: capture.width, height: capture.height, artifactPath: artifact.path } };
+      return { image: { data: capture.data, mime: mimeOf('png'), width: capture.width, height: capture.height, artifactPath: artifact.path } };
     } catch (err) {
       if (signal.aborted || this.job.attempt < this.job.maxAttempts) throw err;
       this.deps.log.warn({ alertId: this.alert.alertId, reason: errorMessage(err) }, 'story not captured on the last attempt; the alert is sent without it');

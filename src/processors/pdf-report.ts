@@ -6,7 +6,8 @@
 // job's lock keeps being renewed while a large report is put together.
 import { setMaxListeners } from 'node:events';
 import { concatRefusals } from '../browser/traffic/refusals.js';
-import type { Capture, RenderResult } from '../browser/types.js';
+import { attachmentFileName, mimeOf } from '../artifacts/formats.js';
+import type { Capture, CaptureFormat, RenderResult } from '../browser/types.js';
 import type { Viewport } from '../contracts/common.js';
 import { MAX_REPORT_PAGES, type PdfReportJob } from '../contracts/pdf-report.js';
 import type { Artifact, JobResult } from '../contracts/result.js';
@@ -14,8 +15,8 @@ import { CourierError, isCourierError } from '../errors.js';
 import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
 import type { AssembledReport } from '../report/types.js';
-import { resolveStoryUrl } from '../urls.js';
-import { deliveryContext, type ProcessorDeps, type ProcessorJob } from './types.js';
+import { prologue, type Prologue } from './prologue.js';
+import type { ProcessorDeps, ProcessorJob } from './types.js';
 
 /** Report pages are captured at deviceScaleFactor 2, so a raster page prints at about 150 dpi or more. */
 export const REPORT_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 2 };
@@ -26,17 +27,17 @@ const PAGE_POINTS = { A4: [842, 595], Letter: [792, 612] } as const;
 export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>, deps: ProcessorDeps): Promise<JobResult> {
   const { config } = deps;
   const job = processorJob.data;
-  const ctx = { jobId: processorJob.id, deliveryKey: processorJob.deliveryKey, startedAt: new Date(processorJob.startedAt), signal: deps.signal };
   // Everything that can be refused is refused before the first page opens.
-  const urls = job.pages.map((page) => resolveStoryUrl(page.url, config.frontendUrl));
-  deps.delivery.check(job.deliver);
-  if (job.deliver.some((t) => t.type === 'teams') && !deps.links) {
-    throw new CourierError('INVALID_JOB', 'a report reaches Teams only as a signed link (bots cannot attach files in channels): set PUBLIC_URL and ARTIFACT_LINK_SECRET on the worker, or remove the Teams target');
-  }
+  const start = prologue(processorJob, deps, {
+    stories: job.pages.map((page) => page.url),
+    targets: job.deliver,
+    teamsNeedsLinks: 'a report reaches Teams only as a signed link (bots cannot attach files in channels)',
+  });
+  const ctx = { jobId: processorJob.id, deliveryKey: processorJob.deliveryKey, startedAt: start.at, signal: deps.signal };
 
   const titles = job.pages.map((page, i) => page.title ?? `Page ${i + 1}`);
   const observe = deps.observePhase;
-  const { value: rendered, ms: renderMs } = await runPhase('render', () => renderAllPages(job, urls, titles, ctx, deps), { observe });
+  const { value: rendered, ms: renderMs } = await runPhase('render', () => renderAllPages(job, start, titles, ctx, deps), { observe });
 
   const { value: report, ms: assembleMs } = await runPhase('assemble', () => assembleReportOffThread(
     {
@@ -60,23 +61,23 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
 
-  const link = pdfArtifact && deps.links && job.deliver.length > 0 ? (await deps.links.link(pdfArtifact.path)).url : undefined;
+  const link = pdfArtifact && deps.links && job.deliver.length > 0 ? (await deps.links.link(pdfArtifact.path, 'browser')).url : undefined;
   const { value: deliveries, ms: deliverMs } =
     job.deliver.length === 0
       ? { value: [], ms: 0 }
       : await runPhase('deliver', () => deps.delivery.deliver({
           jobId: ctx.deliveryKey,
           targets: job.deliver,
-          context: deliveryContext(processorJob, deps),
+          context: start.delivery,
           input: {
             kind: 'report',
             title: job.title,
             smallApp: job.smallApp,
             link,
-            document: { data: Buffer.from(report.data), mime: 'application/pdf', filename: fileName(job.title), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
+            document: { data: Buffer.from(report.data), mime: mimeOf('pdf'), filename: attachmentFileName(job.title, 'pdf', 'report'), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
             image:
               rendered[0]?.png && thumbnailArtifact
-                ? { data: rendered[0].png.data, mime: 'image/png', width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
+                ? { data: rendered[0].png.data, mime: mimeOf('png'), width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
                 : undefined,
             pageTitles: titles,
             at: new Date(),
@@ -112,7 +113,7 @@ interface RenderedPage {
  * Renders every page at once (the pool lets CONCURRENCY of them run); the
  * first failure aborts the others and fails the job with that page named.
  */
-async function renderAllPages(job: PdfReportJob, urls: URL[], titles: string[], ctx: ReportContext, deps: ProcessorDeps): Promise<RenderedPage[]> {
+async function renderAllPages(job: PdfReportJob, start: Prologue<readonly string[]>, titles: string[], ctx: ReportContext, deps: ProcessorDeps): Promise<RenderedPage[]> {
   const stop = new AbortController();
   // Every page's render listens to this one signal (up to MAX_REPORT_PAGES of them).
   setMaxListeners(4 * MAX_REPORT_PAGES, stop.signal);
@@ -120,18 +121,10 @@ async function renderAllPages(job: PdfReportJob, urls: URL[], titles: string[], 
   ctx.signal.addEventListener('abort', onJobAbort, { once: true });
   const pages = job.pages.map(async (page, i): Promise<RenderedPage> => {
     try {
-      const result = await deps.renderer.render({
-        url: urls[i]!,
-        selector: page.selector ?? deps.config.selector,
-        timeoutMs: job.timeoutMs ?? deps.config.selectorTimeoutMs,
-        viewport: page.viewport ?? REPORT_VIEWPORT,
-        formats: ['pdf', 'png'],
-        lang: job.lang,
-        timezone: job.timezone,
-        token: job.auth?.token,
-        timeoutScreenshotPath: deps.artifacts.absolutePath(deps.artifacts.relativePath('pdf-report', ctx.jobId, ctx.startedAt, 'png', `page-${i + 1}.timeout`)),
-        signal: stop.signal,
-      });
+      const url = start.urls[i];
+      if (!url) throw new Error(`page ${i + 1} has no resolved URL`);
+      const story = { url, selector: page.selector, viewport: page.viewport ?? REPORT_VIEWPORT, formats: ['pdf', 'png'] satisfies CaptureFormat[] };
+      const result = await deps.renderer.render(start.render(story, { name: `page-${i + 1}`, signal: stop.signal }));
       return {
         pdf: result.captures.find((c) => c.format === 'pdf'),
         png: result.captures.find((c) => c.format === 'png'),
@@ -168,21 +161,10 @@ async function saveReport(job: PdfReportJob, report: AssembledReport, thumbnail:
     queue: 'pdf-report',
     jobId: ctx.jobId,
     at: ctx.startedAt,
-    capture: { format: 'pdf', mime: 'application/pdf', data: Buffer.from(report.data), width, height, pages: report.pages },
+    capture: { format: 'pdf', mime: mimeOf('pdf'), data: Buffer.from(report.data), width, height, pages: report.pages },
   });
   if (!thumbnail) return [pdf];
   // The first story as a picture: inline in the email, a thumbnail in the Teams card.
   const image = await deps.artifacts.save({ queue: 'pdf-report', jobId: ctx.jobId, at: ctx.startedAt, capture: thumbnail, variant: 'thumbnail' });
   return [pdf, image];
-}
-
-/** A file name people recognise in their downloads: the report title, made safe. */
-function fileName(title: string): string {
-  const safe = title
-    .normalize('NFKD')
-    .replace(/[^\w\s.-]/g, '')
-    .trim()
-    .replace(/\s+/g, '-')
-    .slice(0, 80);
-  return `${safe || 'report'}.pdf`;
 }

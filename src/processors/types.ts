@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { JobByQueue, QueueName } from '../contracts/index.js';
 import type { JobResult } from '../contracts/result.js';
 import type { ArtifactLinks } from '../artifacts/links.js';
-import type { DeliveryContext, DeliveryService } from '../delivery/types.js';
+import type { DeliveryService } from '../delivery/types.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
 
@@ -33,8 +33,11 @@ export interface ProcessorJob<Q extends QueueName = QueueName> {
   scheduledAt?: number;
 }
 
+/** What the processors read of the configuration. */
+export type ProcessorConfig = Pick<Config, 'frontendUrl' | 'backendUrl' | 'selector' | 'selectorTimeoutMs' | 'jobTimeoutMs' | 'mailMaxAttachmentBytes'>;
+
 export interface ProcessorDeps {
-  config: Config;
+  config: ProcessorConfig;
   renderer: Renderer;
   delivery: DeliveryService;
   artifacts: ArtifactStore;
@@ -60,8 +63,3 @@ export interface ProcessorDeps {
 export type Processor<Q extends QueueName> = (job: ProcessorJob<Q>, deps: ProcessorDeps) => Promise<JobResult>;
 
 export type ProcessorRegistry = { [Q in QueueName]: Processor<Q> };
-
-/** What a delivery borrows from its job: the attempt's deadline (JOB_TIMEOUT_MS), abort signal and log. */
-export function deliveryContext(job: Pick<ProcessorJob, 'startedAt'>, deps: Pick<ProcessorDeps, 'config' | 'signal' | 'log'>): DeliveryContext {
-  return { deadlineMs: job.startedAt + deps.config.jobTimeoutMs, signal: deps.signal, log: deps.log };
-}

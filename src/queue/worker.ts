@@ -15,6 +15,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Renderer } from '../browser/types.js';
+import type { Config } from '../config.js';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
 import { untilAborted } from '../deadline.js';
@@ -41,7 +42,8 @@ export const LOCK_SETTINGS = {
   maxStalledCount: 2,
 } as const;
 
-export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase'> & {
+export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase' | 'config'> & {
+  config: ProcessorDeps['config'] & Pick<Config, 'redisUrl' | 'queuePrefix' | 'keepCompletedJobsSeconds' | 'keepFailedJobsSeconds'>;
   processors: ProcessorRegistry;
   metrics: Metrics;
   /** The clock a job's attempt starts by (ProcessorJob.startedAt, hence alert cooldowns); tests move it instead of waiting. */

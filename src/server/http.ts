@@ -10,8 +10,9 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, sep } from 'node:path';
-import { MIME_BY_EXTENSION, resolveInside } from '../artifacts/store.js';
+import { sep } from 'node:path';
+import { mimeOfFileName } from '../artifacts/formats.js';
+import { resolveInside } from '../artifacts/store.js';
 import type { Logger } from '../log.js';
 import { checkArtifactSignature } from './signing.js';
 import type { Metrics } from './metrics.js';
@@ -99,10 +100,9 @@ export function createHttpHandler(deps: HttpServerDeps): (req: IncomingMessage, 
     } catch {
       return send(res, 404, 'not found (it may have been deleted after ARTIFACTS_TTL_DAYS)\n');
     }
-    const extension = extname(full).slice(1).toLowerCase();
     const fileName = full.slice(full.lastIndexOf(sep) + 1);
     res.writeHead(200, {
-      'content-type': MIME_BY_EXTENSION[extension] ?? 'application/octet-stream',
+      'content-type': mimeOfFileName(full) ?? 'application/octet-stream',
       'content-length': size,
       'content-disposition': `inline; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       'cache-control': 'private, max-age=300',

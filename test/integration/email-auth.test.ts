@@ -35,7 +35,7 @@ describe('SMTP authentication', () => {
   it('fails a send with a wrong password as DELIVERY_FAILED naming an authentication failure', async () => {
     const sender = createEmailSender({ config: testConfig({ SMTP_URL: sink.url(WRONG) }), log: createLogger('silent') });
     try {
-      const error = await sender.send(composeMessage(input), { to: ['ada@corp.example'], cc: [], bcc: [] }, { messageId: '<auth-1@corp.example>' }).catch((e: unknown) => e);
+      const error = await sender.send(composeMessage(input), { to: ['ada@corp.example'], cc: [], bcc: [] }, { jobId: 'auth-1', targetKey: 'auth:0:email' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CourierError);
       expect((error as CourierError).code).toBe('DELIVERY_FAILED');
       expect((error as CourierError).message).toMatch(/^DELIVERY_FAILED: authentication failed \(535 .*Invalid username or password\); check the user and password in SMTP_URL/);

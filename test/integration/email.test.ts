@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
-import { base64EncodedSize, createEmailSender, IMAGE_CID } from '../../src/delivery/email.js';
+import { base64EncodedSize, createEmailSender, deterministicMessageId, IMAGE_CID } from '../../src/delivery/email.js';
 import { composeMessage } from '../../src/delivery/messages.js';
 import type { EmailSender } from '../../src/delivery/types.js';
 import { createLogger } from '../../src/log.js';
@@ -49,16 +49,19 @@ describe('email over SMTP', () => {
   it('delivers a share: recipients, subject, escaped comment, text part, inline image that decodes to the chart', async () => {
     const message = composeMessage(shareInput(capture), { message: 'Before Monday, please' });
     const before = sink.messages.length;
-    const result = await sender().send(message, { to: ['ada@corp.example'], cc: ['bob@corp.example'], bcc: ['boss@corp.example'] }, { messageId: '<share-1@corp.example>' });
+    const result = await sender().send(message, { to: ['ada@corp.example'], cc: ['bob@corp.example'], bcc: ['boss@corp.example'] }, { jobId: 'share-1', targetKey: 'share:0:email' });
 
-    expect(result).toEqual({ id: '<share-1@corp.example>', accepted: ['ada@corp.example', 'bob@corp.example', 'boss@corp.example'], rejected: [] });
+    // The channel makes the Message-ID from the job and the target, on the sender's domain.
+    const messageId = deterministicMessageId('share-1', 'share:0:email', 'reports@corp.example');
+    expect(messageId).toMatch(/^<courier\.[0-9a-f]{32}@corp\.example>$/);
+    expect(result).toEqual({ id: messageId, accepted: ['ada@corp.example', 'bob@corp.example', 'boss@corp.example'], rejected: [] });
     expect(sink.messages).toHaveLength(before + 1);
     const received = sink.messages.at(-1)!;
     expect(received.user).toBe('courier');
     expect(received.envelope).toEqual({ from: 'reports@corp.example', to: ['ada@corp.example', 'bob@corp.example', 'boss@corp.example'] });
 
     const mail = await parse(received);
-    expect(mail.messageId).toBe('<share-1@corp.example>');
+    expect(mail.messageId).toBe(messageId);
     expect(mail.subject).toBe('Ada Lovelace shared “Sales by region” from Sales cockpit');
     expect(mail.from?.text).toBe('"Toucan reports" <reports@corp.example>');
     expect(addresses(mail.to)).toEqual(['ada@corp.example']);
@@ -83,13 +86,13 @@ describe('email over SMTP', () => {
     expect(image?.cid).toBe(IMAGE_CID);
     expect(image?.contentType).toBe('image/png');
     expect(image?.contentDisposition).toBe('inline');
-    expect(image?.filename).toBe('sales-by-region.png');
+    expect(image?.filename).toBe('Sales-by-region.png');
     expect(Buffer.compare(image!.content, capture.png)).toBe(0);
   });
 
   it('uses the target’s subject when it has one, as one header line', async () => {
     const message = composeMessage(shareInput(capture), { subject: 'Q3\r\nBcc: evil@x.example  numbers' });
-    await sender().send(message, { to: ['ada@corp.example'], cc: [], bcc: [] }, { messageId: '<share-2@corp.example>' });
+    await sender().send(message, { to: ['ada@corp.example'], cc: [], bcc: [] }, { jobId: 'share-2', targetKey: 'share:0:email' });
     const mail = await parse(sink.messages.at(-1)!);
     expect(mail.subject).toBe('Q3 Bcc: evil@x.example numbers');
     expect(mail.bcc).toBeUndefined();
@@ -98,7 +101,7 @@ describe('email over SMTP', () => {
 
   it('attaches a report’s PDF and counts its encoded size as written', async () => {
     const message = composeMessage(reportInput(capture));
-    await sender().send(message, { to: ['ada@corp.example'], cc: [], bcc: [] }, { messageId: '<report-1@corp.example>' });
+    await sender().send(message, { to: ['ada@corp.example'], cc: [], bcc: [] }, { jobId: 'report-1', targetKey: 'report:0:email' });
     const received = sink.messages.at(-1)!;
     const mail = await parse(received);
     expect(mail.subject).toBe('Report: Weekly sales (20 Nov 2026)');
@@ -119,7 +122,7 @@ describe('email over SMTP', () => {
   it('replaces a PDF and an image over MAIL_MAX_ATTACHMENT_BYTES with signed links', async () => {
     const env = { MAIL_MAX_ATTACHMENT_BYTES: '10000', PUBLIC_URL: 'https://courier.example.com/', ARTIFACT_LINK_SECRET: SECRET };
     const input = reportInput(capture, { image: shareInput(capture).image });
-    await sender(env).send(composeMessage(input), { to: ['ada@corp.example'], cc: [], bcc: [] }, { messageId: '<report-2@corp.example>' });
+    await sender(env).send(composeMessage(input), { to: ['ada@corp.example'], cc: [], bcc: [] }, { jobId: 'report-2', targetKey: 'report:0:email' });
     const mail = await parse(sink.messages.at(-1)!);
     expect(mail.attachments).toEqual([]);
 
@@ -141,7 +144,7 @@ describe('email over SMTP', () => {
   it('attaches an oversized PDF anyway when PUBLIC_URL is not set, and warns', async () => {
     const lines: string[] = [];
     const log = createLogger('info', { write: (line: string) => void lines.push(line) });
-    await sender({ MAIL_MAX_ATTACHMENT_BYTES: '10000' }, log).send(composeMessage(reportInput(capture)), { to: ['ada@corp.example'], cc: [], bcc: [] }, { messageId: '<report-3@corp.example>' });
+    await sender({ MAIL_MAX_ATTACHMENT_BYTES: '10000' }, log).send(composeMessage(reportInput(capture)), { to: ['ada@corp.example'], cc: [], bcc: [] }, { jobId: 'report-3', targetKey: 'report:0:email' });
     const mail = await parse(sink.messages.at(-1)!);
     expect(mail.attachments.map((a) => a.filename)).toEqual(['weekly-sales.pdf']);
     const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'warn');
@@ -150,7 +153,7 @@ describe('email over SMTP', () => {
   });
 
   it('sends only to the envelope it is given, with the same headers', async () => {
-    await sender().send(composeMessage(shareInput(capture)), { to: ['ada@corp.example', 'bob@corp.example'], cc: [], bcc: [] }, { messageId: '<share-3@corp.example>', envelopeTo: ['bob@corp.example'] });
+    await sender().send(composeMessage(shareInput(capture)), { to: ['ada@corp.example', 'bob@corp.example'], cc: [], bcc: [] }, { jobId: 'share-3', targetKey: 'share:0:email', envelopeTo: ['bob@corp.example'] });
     const received = sink.messages.at(-1)!;
     expect(received.envelope.to).toEqual(['bob@corp.example']);
     expect(addresses((await parse(received)).to)).toEqual(['ada@corp.example', 'bob@corp.example']);
@@ -159,13 +162,13 @@ describe('email over SMTP', () => {
   it('reports a recipient the server refuses, and delivers to the others', async () => {
     sink.onRecipient = (address) => (address.startsWith('ghost@') ? { code: 550, message: 'No such user here' } : undefined);
     try {
-      const result = await sender().send(composeMessage(shareInput(capture)), { to: ['ada@corp.example', 'ghost@corp.example'], cc: [], bcc: [] }, { messageId: '<share-4@corp.example>' });
+      const result = await sender().send(composeMessage(shareInput(capture)), { to: ['ada@corp.example', 'ghost@corp.example'], cc: [], bcc: [] }, { jobId: 'share-4', targetKey: 'share:0:email' });
       expect(result.accepted).toEqual(['ada@corp.example']);
       expect(result.rejected).toEqual([{ address: 'ghost@corp.example', reason: 'recipient refused (550 No such user here)' }]);
       expect(sink.messages.at(-1)!.envelope.to).toEqual(['ada@corp.example']);
 
-      const allRefused = await sender().send(composeMessage(shareInput(capture)), { to: ['ghost@corp.example'], cc: [], bcc: [] }, { messageId: '<share-5@corp.example>' });
-      expect(allRefused).toEqual({ id: '<share-5@corp.example>', accepted: [], rejected: [{ address: 'ghost@corp.example', reason: 'recipient refused (550 No such user here)' }] });
+      const allRefused = await sender().send(composeMessage(shareInput(capture)), { to: ['ghost@corp.example'], cc: [], bcc: [] }, { jobId: 'share-5', targetKey: 'share:0:email' });
+      expect(allRefused).toEqual({ id: deterministicMessageId('share-5', 'share:0:email', 'reports@corp.example'), accepted: [], rejected: [{ address: 'ghost@corp.example', reason: 'recipient refused (550 No such user here)' }] });
     } finally {
       sink.onRecipient = undefined;
     }

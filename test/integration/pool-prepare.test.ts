@@ -147,8 +147,9 @@ describe('browser pool with pages prepared ahead', () => {
     try {
       const job = new AbortController();
       let ran = false;
-      const rendering = pool.withPage(async () => {
+      const rendering = pool.withPage(() => {
         ran = true;
+        return Promise.resolve();
       }, job.signal);
       // The browser is launching now (this pool has none yet): the deadline passes during the launch.
       job.abort(new Error('JOB_TIMEOUT'));

@@ -39,7 +39,7 @@ const fetchText = async (path: string) => (await fetch(`http://127.0.0.1:${runti
 const failureOf = (promise: Promise<unknown>) => rejection(promise, JobFailedError);
 
 beforeAll(async () => {
-  world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret } });
+  world = await startWorld({ name: 'queue-worker', env: { ARTIFACT_LINK_SECRET: secret, RECIPIENT_DOMAINS: 'corp.example.com' } });
   ({ stack, smtp, artifactsDir, config, producer, prefix } = world);
   runtime = world.runtime!;
   rawQueue = new Queue('screenshot', { connection: bullConnection(config, 'blocking').connection, prefix });
@@ -116,6 +116,20 @@ describe('failures', () => {
     expect(job?.opts.attempts).toBe(3);
   });
 
+  it('a share to a recipient outside RECIPIENT_DOMAINS fails INVALID_JOB at once, before any page opens', async () => {
+    const seenBefore = stack.frontendRequests.length;
+    const mailedBefore = smtp.messagesFor('team@corp.example.com').length;
+    const failure = await failureOf(
+      producer.enqueueAndWait('screenshot', { url: story('slide=refused-recipient'), auth: { token: stack.token }, deliver: [{ type: 'email', to: ['team@corp.example.com', 'eve@elsewhere.example'] }] }, { timeoutMs: 60_000 }),
+    );
+    expect(failure.code).toBe('INVALID_JOB');
+    expect(failure.reason).toContain('eve@elsewhere.example is outside RECIPIENT_DOMAINS');
+    expect((await rawQueue.getJob(failure.jobId))?.attemptsMade).toBe(1);
+    // Nothing was rendered: the story's frontend never heard of this job.
+    expect(stack.frontendRequests.slice(seenBefore)).toEqual([]);
+    expect(smtp.messagesFor('team@corp.example.com')).toHaveLength(mailedBefore);
+  });
+
   it('a job added by another producer with an invalid payload fails with INVALID_JOB naming each problem, without retry', async () => {
     const job = await rawQueue.add('screenshot', { url: story(), format: 'gif', colour: 'red', auth: { token: 'another-users-token' } }, { attempts: 3 });
     const failure = await failureOf(producer.waitFor('screenshot', job.id ?? '', 60_000));
@@ -164,18 +178,19 @@ describe('failures', () => {
       return Number(found?.sample ?? NaN);
     };
     expect(value('courier_jobs_total{queue="screenshot",outcome="completed"}')).toBe(3);
-    expect(value('courier_jobs_total{queue="screenshot",outcome="failed"}')).toBe(2);
+    expect(value('courier_jobs_total{queue="screenshot",outcome="failed"}')).toBe(3);
     expect(value('courier_jobs_total{queue="screenshot",outcome="retried"}')).toBe(1);
     // Phases are observed per attempt, failed ones too: the SMTP-down job rendered twice and failed its first delivery.
     expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="ready",outcome="ok"}')).toBe(4);
     expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="deliver",outcome="ok"}')).toBe(2);
     expect(value('courier_phase_duration_seconds_count{queue="screenshot",phase="deliver",outcome="failed"}')).toBe(1);
     expect(value('courier_job_errors_total{queue="screenshot",code="DELIVERY_FAILED",phase="deliver"}')).toBe(1);
-    expect(value('courier_job_errors_total{queue="screenshot",code="INVALID_JOB",phase="validate"}')).toBe(1);
+    // The invalid payload and the refused recipient: both before any page opened.
+    expect(value('courier_job_errors_total{queue="screenshot",code="INVALID_JOB",phase="validate"}')).toBe(2);
     expect(value('courier_deliveries_total{channel="email",outcome="sent"}')).toBe(2);
     expect(value('courier_deliveries_total{channel="email",outcome="failed"}')).toBe(1);
     expect(value('courier_queue_jobs{queue="screenshot",state="completed"}')).toBe(3);
-    expect(value('courier_queue_jobs{queue="screenshot",state="failed"}')).toBe(2);
+    expect(value('courier_queue_jobs{queue="screenshot",state="failed"}')).toBe(3);
     expect(value('courier_pages_in_use')).toBe(0);
     expect(value('courier_browser_restarts_total{reason="crash"}')).toBe(0);
   });

@@ -67,7 +67,7 @@ describe('saving', () => {
   it('a retry of the same job replaces the file', async () => {
     const store = createArtifactStore({ dir: root });
     const at = new Date('2026-11-20T08:00:00Z');
-    const capture = (text: string) => ({ format: 'png' as const, mime: 'image/png', data: Buffer.from(text), width: 10, height: 10, pages: null });
+    const capture = (text: string) => ({ format: 'png' as const, mime: 'image/png' as const, data: Buffer.from(text), width: 10, height: 10, pages: null });
     await store.save({ queue: 'screenshot', jobId: '7', at, capture: capture('first') });
     const second = await store.save({ queue: 'screenshot', jobId: '7', at, capture: capture('second') });
     expect(readFileSync(join(root, second.path), 'utf8')).toBe('second');

@@ -1,7 +1,7 @@
 // The pure rules of the email channel: encoded sizes, which part travels how,
 // Message-IDs, SMTP failures in words, and the templates' escaping.
 import { describe, expect, it } from 'vitest';
-import { base64EncodedSize, deterministicMessageId, describeSmtpError, imageFilename, planParts, senderAddress, smtpTransportOptions } from '../../src/delivery/email.js';
+import { base64EncodedSize, deterministicMessageId, describeSmtpError, planParts, senderAddress, smtpTransportOptions } from '../../src/delivery/email.js';
 import { composeMessage, type MessageInput } from '../../src/delivery/messages.js';
 import { emailView, formatDuration, loadEmailTemplates } from '../../src/delivery/templates.js';
 
@@ -63,10 +63,8 @@ describe('names and ids', () => {
     expect(deterministicMessageId('43', 'share:0:email', 'reports@corp.example')).not.toBe(id);
   });
 
-  it('reads the bare sender address and builds a safe image file name', () => {
+  it('reads the bare sender address', () => {
     expect(senderAddress('"Toucan, reports" <reports@corp.example>')).toBe('reports@corp.example');
-    expect(imageFilename('Ventes été / Q3 <x>', 'image/png')).toBe('ventes-ete-q3-x.png');
-    expect(imageFilename('***', 'image/jpeg')).toBe('story.jpg');
   });
 
   it('keeps SMTP_URL query options and always pools', () => {

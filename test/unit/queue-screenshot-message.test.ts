@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Capture } from '../../src/browser/types.js';
 import { validateJob } from '../../src/contracts/index.js';
-import { documentFileName, shareMessage } from '../../src/processors/screenshot.js';
+import { shareMessage } from '../../src/processors/screenshot.js';
 
 const url = new URL('https://toucan.example.com/demo?slide=sales&export=true');
 const at = new Date('2026-11-20T08:00:00Z');
@@ -50,9 +50,3 @@ describe('shareMessage', () => {
   });
 });
 
-describe('documentFileName', () => {
-  it('is safe and never empty', () => {
-    expect(documentFileName('../../etc/passwd')).toBe('etcpasswd.pdf');
-    expect(documentFileName('///')).toBe('story.pdf');
-  });
-});
