@@ -24,6 +24,7 @@ import type { Logger } from '../log.js';
 import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
+import { closeWorker } from './close-worker.js';
 import { bullConnection } from './connection.js';
 import { explainRedisError } from './redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
@@ -171,9 +172,16 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
     deps.log.info({ queue: job.queueName, jobId: job.id }, 'job handed back to the queue: this worker is draining');
     throw new WaitingError();
   };
+  /** This process's jobs in progress (handed back ones included), so close() knows when only BullMQ's own polling is left. */
+  const inProgress = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inProgress.add(work);
+    void work.finally(() => inProgress.delete(work)).catch(() => undefined);
+    return work;
+  };
   const connections = options.queues.map(() => bullConnection(config, 'blocking'));
   const workers = options.queues.map((queue, i) => {
-    const worker = new Worker(queue, (job, token, signal) => (draining && token !== undefined ? handBack(job, token) : runJob(deps, job, signal)), {
+    const worker = new Worker(queue, (job, token, signal) => track(draining && token !== undefined ? handBack(job, token) : runJob(deps, job, signal)), {
       connection: connections[i]!.connection,
       prefix: config.queuePrefix,
       concurrency: options.concurrency,
@@ -200,7 +208,8 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
     workers,
     async close() {
       draining = true;
-      await Promise.all(workers.map((w) => w.close()));
+      const jobsOver = Promise.allSettled([...inProgress]);
+      await Promise.all(workers.map((w) => closeWorker(w, jobsOver)));
       for (const c of connections) c.release();
     },
   };
