@@ -28,19 +28,10 @@ export interface EmailParts {
   linkTtlSeconds: number;
 }
 
-export interface EmailView {
-  subject: string;
+/** The Message's own words as they are (escaped by the templates), plus what only email shows. */
+export interface EmailView extends Pick<Message, 'subject' | 'title' | 'smallApp' | 'summary' | 'sharedBy' | 'comment' | 'note' | 'facts' | 'action' | 'time'> {
   kindLabel: string;
   accent: string;
-  title: string;
-  smallApp: string | null;
-  summary: string;
-  sharedBy: string | null;
-  comment: { author: string; text: string } | null;
-  note: string | null;
-  facts: { label: string; value: string }[];
-  action: { label: string; url: string } | null;
-  time: string;
   image: { cid: string; width: number; height: number; alt: string } | null;
   imageLink: { url: string; size: string; validity: string } | null;
   document: { filename: string; pages: string; size: string; link: string | null; validity: string } | null;

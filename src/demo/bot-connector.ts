@@ -28,6 +28,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { IdentityStandIn } from './identity-stand-in.js';
+import { closeHttpServer } from '../server/http.js';
 import { ensureLoopbackTls } from './loopback-tls.js';
 import { findDataUri, json, readBody, TEAMS_ERROR_CODES } from './bot-connector-http.js';
 import { checkPostBody, TEAMS_LIMITS, ThreadRate, type Refusal } from './teams-rules.js';
@@ -164,10 +165,7 @@ export class BotConnectorStandIn {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeHttpServer(server);
   }
 
   private async listen(): Promise<void> {

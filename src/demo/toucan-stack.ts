@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fromRoot } from '../paths.js';
+import { closeHttpServer } from '../server/http.js';
 
 export interface RecordedRequest {
   method: string;
@@ -65,6 +66,16 @@ const MIME: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
+/** The backend's CORS answer: the story page (on the frontend's origin) calls it with a bearer token. */
+export function backendCors(frontendUrl: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': frontendUrl,
+    'access-control-allow-headers': 'Authorization, Content-Type',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    vary: 'Origin',
+  };
+}
+
 export class ToucanStack {
   readonly token: string;
   readonly frontendRequests: RecordedRequest[] = [];
@@ -96,15 +107,7 @@ export class ToucanStack {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(this.servers.map(closeHttpServer));
   }
 
   private async listen(port: number, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void): Promise<string> {
@@ -162,12 +165,7 @@ export class ToucanStack {
 
   private async backend(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = this.record(this.backendRequests, req);
-    const cors = {
-      'access-control-allow-origin': this.frontendUrl,
-      'access-control-allow-headers': 'Authorization, Content-Type',
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
-      vary: 'Origin',
-    };
+    const cors = backendCors(this.frontendUrl);
     const json = (status: number, body: unknown): void => {
       res.writeHead(status, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     };

@@ -166,10 +166,14 @@ export async function startHttpServer(deps: HttpServerDeps, { port, host = '0.0.
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeHttpServer(server),
   };
+}
+
+/** Stops listening and ends every connection at once, keep-alive ones included (close() alone waits for them). */
+export function closeHttpServer(server: Pick<Server, 'close' | 'closeAllConnections'>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -41,7 +41,7 @@ beforeAll(async () => {
   // The world's worker environment, with the secrets Chromium must never see, in a home of nobody's own.
   const env = { ...world.env, ...SECRETS, ARTIFACTS_DIR: join(home.path, 'artifacts'), HOME: home.path, TMPDIR: home.path, CONCURRENCY: '1' };
   worker = await startWorkerProcess(env, { name: 'hardening', uid: NOBODY, inheritEnv: false });
-}, 90_000);
+});
 
 afterAll(async () => {
   await worker?.stop(30_000);

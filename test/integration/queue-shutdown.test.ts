@@ -108,7 +108,7 @@ describe('worker processes', () => {
       }
     };
     await expect.poll(alive, { timeout: 15_000, interval: 200 }).toBe(false);
-  }, 180_000);
+  });
 
   it('two workers on one Redis split a burst of jobs', async () => {
     const workers = [startWorker(), startWorker()];
@@ -125,5 +125,5 @@ describe('worker processes', () => {
     expect(names.every((n) => n !== undefined)).toBe(true);
     expect(byWorker.size).toBe(2);
     for (const count of byWorker.values()) expect(count).toBeGreaterThanOrEqual(2);
-  }, 180_000);
+  });
 });

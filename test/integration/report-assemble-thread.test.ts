@@ -23,7 +23,7 @@ beforeAll(async () => {
   } finally {
     await session.close();
   }
-}, 120_000);
+});
 
 /** `count` story pages cycling through the real captures; every third one raster only. */
 function storyPages(count: number): ReportPageInput[] {
@@ -71,11 +71,11 @@ describe('off the main thread', () => {
     }
     // Timers ran while the thread worked: a blocked loop would fire at most once after it.
     expect(ticksWhenDone).toBeGreaterThan(3);
-  }, 180_000);
+  });
 
   it('fails with a clear message when the thread runs out of its heap', async () => {
     await expect(assembleReportOffThread(request(storyPages(MAX_REPORT_PAGES)), { maxHeapMb: 16 })).rejects.toThrow(/ran out of memory \(thread heap capped at 16 MB\)/);
-  }, 120_000);
+  });
 
   it('stops when aborted', async () => {
     const controller = new AbortController();
@@ -106,7 +106,7 @@ describe('from compiled JavaScript, as in dist/', () => {
       }),
     );
     await run(fromRoot('node_modules', '.bin', 'tsc'), ['-p', join(base, 'tsconfig.json')], { cwd: fromRoot() });
-  }, 180_000);
+  });
 
   it('starts the .js thread without tsx and assembles', async () => {
     const input = join(base, 'input.json');
@@ -129,6 +129,6 @@ describe('from compiled JavaScript, as in dist/', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: fromRoot(), env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     expect(JSON.parse(stdout)).toEqual({ pages: 4, choices: ['vector', 'vector', 'raster'] });
     expect(pdfInfo(pdfFile(readFileSync(output), 'compiled')).Title).toBe('Compiled');
-  }, 120_000);
+  });
 });
 

@@ -34,7 +34,7 @@ function expectChart(file: string, page: number): void {
 beforeAll(async () => {
   session = await startCaptureSession();
   pages = [await session.capture('sales', TITLES[0]), await session.capture('revenue', TITLES[1]), await session.capture('churn', TITLES[2])];
-}, 120_000);
+});
 
 afterAll(async () => {
   await session?.close();

@@ -39,7 +39,7 @@ beforeAll(async () => {
   podA = spawnWorkerProcess({ ...world.env, HTTP_PORT: String(world.httpPort), POD_NAME: 'pod-a' }, { name: 'pod-a' }, ['--queues', 'screenshot']);
   podB = spawnWorkerProcess({ ...world.env, HTTP_PORT: String(portB), POD_NAME: 'pod-b' }, { name: 'pod-b' }, ['--queues', 'pdf-report']);
   await Promise.all([podA, podB].map((pod) => pod.waitFor(workerStarted, 60_000, '"worker started"')));
-}, 120_000);
+});
 
 afterAll(async () => {
   const codes = await Promise.all([podA, podB].filter(Boolean).map((pod) => pod.stop()));

@@ -6,8 +6,7 @@
 // is written across the failover. Nothing is lost, nothing sent twice, the
 // same worker process goes on by itself.
 import type { Scenario } from '../scenario.js';
-import { holdNextPost } from '../hold.js';
-import { startWriteProbe } from '../write-probe.js';
+import { burstWithPostInFlight } from '../failover-burst.js';
 import { createRedisClient, whereIsRedis } from '../../../src/queue/connection.js';
 import { redisTarget } from '../../../src/queue/redis-url.js';
 
@@ -27,13 +26,7 @@ export const clusterFailover: Scenario = {
     const shard = [before.master, ...before.replicas].map((n) => n.port);
     ctx.check("the worker's seed nodes neither own courier's slot nor replicate it", seeds.every((port) => !shard.includes(port)), `slot ${before.slot} on ${shard.join(', ')}; seeds ${seeds.join(', ')}`);
 
-    const worker = await ctx.startWorker('worker');
-    const probe = startWriteProbe(ctx.workerConfig);
-    const held = holdNextPost(ctx.teams);
-    for (let i = 0; i < 5; i++) await ctx.share();
-    await ctx.report();
-    await ctx.alert();
-    await held.reached;
+    const { worker, probe, held } = await burstWithPostInFlight(ctx);
 
     const started = Date.now();
     const { from, to } = await cluster.failover(slotKey);

@@ -5,8 +5,7 @@
 // The old master is then started again, as a supervisor would, and the
 // Sentinels turn it into a replica. Nothing is lost, nothing sent twice.
 import type { Scenario } from '../scenario.js';
-import { holdNextPost } from '../hold.js';
-import { startWriteProbe } from '../write-probe.js';
+import { burstWithPostInFlight } from '../failover-burst.js';
 
 export const sentinelFailover: Scenario = {
   id: 'sentinel',
@@ -18,13 +17,7 @@ export const sentinelFailover: Scenario = {
   async run(ctx) {
     const group = ctx.sentinel;
     if (!group) throw new Error('this scenario needs a Sentinel group of its own');
-    const worker = await ctx.startWorker('worker');
-    const probe = startWriteProbe(ctx.workerConfig);
-    const held = holdNextPost(ctx.teams);
-    for (let i = 0; i < 5; i++) await ctx.share();
-    await ctx.report();
-    await ctx.alert();
-    await held.reached;
+    const { worker, probe, held } = await burstWithPostInFlight(ctx);
 
     const old = await group.master();
     const started = Date.now();
