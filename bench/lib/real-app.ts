@@ -207,12 +207,16 @@ function mergeRounds(rows: RealAppRow[]): RealAppRow[] {
   return out;
 }
 
+/** A series' value in Prometheus' text format, whatever its labels (every series carries `worker="…"`); NaN when absent. Pure. */
+export function metricValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /** courier_asset_cache_bytes and _entries from the worker's /metrics. */
 export async function cacheGauges(port: number): Promise<{ bytes: number; entries: number } | null> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    return { bytes: value('courier_asset_cache_bytes'), entries: value('courier_asset_cache_entries') };
+    return { bytes: metricValue(text, 'courier_asset_cache_bytes'), entries: metricValue(text, 'courier_asset_cache_entries') };
   } catch {
     return null;
   }
@@ -224,7 +228,7 @@ export function realAppMarkdown(f: RealAppFigures, sustained: { jobs: number; ca
   const verdict = (r: number) => (r <= REAL_APP_GOAL ? 'met' : '**missed**');
   return [
     '',
-    `## Real app: the ${(f.bundleBytes / 1024 / 1024).toFixed(1)} MB bundle (${f.bundleFiles} files) behind a ${f.rttMs} ms round trip`,
+    `## Real app: the ${(f.bundleBytes / 1e6).toFixed(1)} MB bundle (${f.bundleFiles} files) behind a ${f.rttMs} ms round trip`,
     '',
     "The page's own time to its final frame (its beacon, from navigation start):",
     '',

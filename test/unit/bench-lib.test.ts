@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { descendantsOf, kbField, parentOf, treeMemory } from '../../bench/lib/proc-tree.js';
 import type { JobRecord } from '../../bench/lib/courier.js';
 import { againstPage, runOf } from '../../bench/lib/page-time.js';
+import { metricValue } from '../../bench/lib/real-app.js';
 import { goalsOf } from '../../bench/lib/results.js';
 import { median, perMinute, percentile, summarize } from '../../bench/lib/stats.js';
 
@@ -90,5 +91,14 @@ describe('courier against the page', () => {
       { id: '1', processMs: 1500, finalFrameMs: 1400, overheadMs: 100 },
       { id: '2', processMs: 1700, finalFrameMs: 1550, overheadMs: 150 },
     ]);
+  });
+});
+
+describe('bench metrics', () => {
+  it("reads a gauge from /metrics whatever its labels (every series carries the pod's name)", () => {
+    const text = ['# HELP courier_asset_cache_bytes Bytes', 'courier_asset_cache_bytes{worker="pod-1"} 1612345', 'courier_asset_cache_entries 5', 'courier_asset_cache_bytes_other 9'].join('\n');
+    expect(metricValue(text, 'courier_asset_cache_bytes')).toBe(1612345);
+    expect(metricValue(text, 'courier_asset_cache_entries')).toBe(5);
+    expect(metricValue(text, 'courier_missing')).toBeNaN();
   });
 });
