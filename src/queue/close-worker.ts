@@ -5,7 +5,7 @@
 // command to send it again on reconnection (maxRetriesPerRequest: null,
 // which BullMQ requires of a Worker's connection). A worker told to stop
 // during an outage then hung until its drain deadline (seen in the
-// reconnect test: about one stop in three).
+// reconnect test: about one stop in two).
 //
 // Once the worker's own jobs are over, ending a connection that is waiting
 // to reconnect loses nothing: the fetch fails as closed and the loop ends.

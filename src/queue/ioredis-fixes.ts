@@ -13,11 +13,10 @@
 // quit() on such a client has the same hole one step earlier: ioredis ends
 // it at once only when its offline queue is empty; otherwise QUIT is queued
 // behind the waiting commands until Redis comes back. BullMQ closes a
-// Worker's connections with quit(), and a Worker's fetch or stalled check is
-// often queued there during an outage (seen in the reconnect test: about
-// one stop in two hung). By then the Worker has waited for its active jobs,
-// so what is queued is only its own polling: here quit() without a
-// connection ends the client as disconnect() does.
+// Worker's connections with quit(), and a Worker's stalled check or fetch
+// can be queued there during an outage. By then the Worker has waited for
+// its active jobs, so what is queued is only its own polling: here quit()
+// without a connection ends the client as disconnect() does.
 import { Redis } from 'ioredis';
 
 interface QueuedCommand {

@@ -15,16 +15,19 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-/** Resolves when a client schedules its next reconnection attempt (its status is then 'reconnecting'). */
-const reconnectionOf = (client: { once(event: string, listener: () => void): unknown }) => new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+/** A client that was connected, once Redis has gone away and it waits for its next reconnection attempt. */
+async function clientWaitingToReconnect() {
+  const client = createRedisClient({ redisUrl: server.url });
+  await client.ping();
+  const reconnecting = new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+  await server.stop();
+  await reconnecting;
+  return client;
+}
 
 describe('stopping while Redis is away', () => {
   it('a client waiting to reconnect ends at once when disconnected, and its queued command fails', async () => {
-    const client = createRedisClient({ redisUrl: server.url });
-    await client.ping();
-    const reconnecting = reconnectionOf(client);
-    await server.stop();
-    await reconnecting;
+    const client = await clientWaitingToReconnect();
     expect(client.status).toBe('reconnecting');
     const queued = client.get('k');
     const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
@@ -36,11 +39,7 @@ describe('stopping while Redis is away', () => {
   });
 
   it('a client waiting to reconnect, with commands queued, quits at once and its queued commands fail', async () => {
-    const client = createRedisClient({ redisUrl: server.url });
-    await client.ping();
-    const reconnecting = reconnectionOf(client);
-    await server.stop();
-    await reconnecting;
+    const client = await clientWaitingToReconnect();
     const queued = client.get('k');
     await expect(client.quit()).resolves.toBe('OK'); // waited for Redis to come back before the fix
     expect(client.status).toBe('end');
