@@ -13,16 +13,18 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# Chromium, fonts (Latin, Greek, Cyrillic and CJK, so stories never show
-# tofu), and tini as PID 1: it reaps Chromium's helper processes, so no
-# zombie survives a crashed browser.
+# Chromium as its headless shell (the engine without the browser's UI,
+# which costs CPU on every job: src/browser/chromium.ts), fonts (Latin,
+# Greek, Cyrillic and CJK, so stories never show tofu), and tini as PID 1:
+# it reaps Chromium's helper processes, so no zombie survives a crashed
+# browser.
 COPY scripts/debian-packages.runtime /tmp/debian-packages.runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(cat /tmp/debian-packages.runtime) \
  && rm -rf /var/lib/apt/lists/* /tmp/debian-packages.runtime
 
 ENV NODE_ENV=production \
-    CHROMIUM_PATH=/usr/bin/chromium \
+    CHROMIUM_PATH=/usr/lib/chromium/chromium-headless-shell \
     ARTIFACTS_DIR=/var/lib/courier/artifacts \
     HTTP_PORT=9464
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what courier needs on a Debian/Ubuntu machine, skipping what is
-# already there: Debian packages (Chromium, fonts with CJK, tini; with --dev
-# also redis-server, poppler-utils and qpdf for the tests), the npm
+# already there: Debian packages (Chromium's headless shell, fonts with CJK,
+# tini; with --dev also redis-server, poppler-utils, qpdf and the full
+# chromium for the tests), the npm
 # dependencies when package-lock.json changed, then builds dist/.
 # The Dockerfile installs the same package lists.
 set -euo pipefail
@@ -32,4 +33,4 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 npm run --silent build
-echo "setup: ready ($(node --version), $(chromium --version 2>/dev/null | head -n1))"
+echo "setup: ready ($(node --version), $(/usr/lib/chromium/chromium-headless-shell --version 2>/dev/null | head -n1))"

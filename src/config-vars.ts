@@ -157,7 +157,7 @@ export const VARIABLES = {
     field: 'chromiumPath',
     type: text,
     shownDefault: 'auto-detected',
-    doc: 'the Chromium or Chrome executable (looks at `/usr/bin/chromium`, `chromium-browser`, `google-chrome-stable`, …)',
+    doc: 'the Chromium or Chrome executable; by default the headless shell `/usr/lib/chromium/chromium-headless-shell` (no browser UI: less CPU per job), else `/usr/bin/chromium`, `chromium-browser`, `google-chrome-stable`, …. A name with `headless-shell` in it is started as a headless shell',
   }),
   BROWSER_RECYCLE_AFTER: variable({
     field: 'browserRecycleAfter',

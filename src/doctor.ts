@@ -135,7 +135,7 @@ export async function checkChromium(config: Pick<Config, 'chromiumPath' | 'concu
     const message = errorMessage(err);
     const hint = /sandbox|namespace/i.test(message)
       ? "Chromium's sandbox could not start: allow user namespaces (a seccomp profile that permits them; see docs/security.md, Chromium), or set CHROMIUM_SANDBOX=off where the platform forbids them"
-      : "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage";
+      : "install Debian's chromium-headless-shell (apt-get install chromium-headless-shell) or set CHROMIUM_PATH; in a container, give it /dev/shm or keep --disable-dev-shm-usage";
     return [{ name: 'chromium', status: 'FAIL', detail: message, hint }];
   } finally {
     await pool.close();

@@ -7,7 +7,7 @@
 // default RENDERING_ARGS (--no-sandbox --disable-gpu).
 import puppeteer from 'puppeteer-core';
 import { captureElementImage } from '../../src/browser/capture.js';
-import { findChromium } from '../../src/browser/pool.js';
+import { findChromium, headlessModeOf } from '../../src/browser/pool.js';
 import type { Viewport } from '../../src/contracts/common.js';
 import { runInLanes, type LaneRun } from './stats.js';
 
@@ -38,7 +38,8 @@ export interface NaiveOptions {
 /** One job, browser included. */
 export async function naiveJob(target: StoryTarget, options: NaiveOptions = {}): Promise<NaiveJob> {
   const t0 = performance.now();
-  const browser = await puppeteer.launch({ executablePath: findChromium(options.chromiumPath), headless: true, args: [...GRAFANA_DEFAULT_ARGS], pipe: true });
+  const executablePath = findChromium(options.chromiumPath);
+  const browser = await puppeteer.launch({ executablePath, headless: headlessModeOf(executablePath), args: [...GRAFANA_DEFAULT_ARGS], pipe: true });
   const launchMs = performance.now() - t0;
   const pid = browser.process()?.pid;
   if (pid !== undefined) options.onBrowser?.(pid, true);

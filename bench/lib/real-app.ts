@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { chromiumArgs } from '../../src/browser/chromium.js';
+import { chromiumArgs, headlessModeOf } from '../../src/browser/chromium.js';
 import { loadConfig } from '../../src/config.js';
 import { freePort } from '../../src/demo/redis-server.js';
 import { startWorkerProcess, type WorkerProcess } from '../../src/demo/worker-process.js';
@@ -93,7 +93,7 @@ export async function runRealApp(options: RealAppOptions): Promise<RealAppFigure
     };
     const courier = await start('bench-real-app', { HTTP_PORT: String(courierPort) });
     const uncached = await start('bench-real-app-nocache', { ASSET_CACHE_MB: '0' });
-    browser = await puppeteer.launch({ executablePath: options.chromiumPath, headless: true, args: chromiumArgs(), pipe: true });
+    browser = await puppeteer.launch({ executablePath: options.chromiumPath, headless: headlessModeOf(options.chromiumPath), args: chromiumArgs(), pipe: true });
     // A tab per context (each in its own window): a background tab of a shared window gets no animation frames.
     const launched = browser;
     const tabs = await Promise.all(

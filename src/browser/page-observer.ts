@@ -207,8 +207,17 @@ export class PageObserver {
   private noteConsoleError(text: string): void {
     this.seen.consoleErrorCount += 1;
     if (this.seen.consoleErrors.length < MAX_LISTED) this.seen.consoleErrors.push(text.slice(0, 300));
-    // Local files never reach interception: Chromium refuses them to an http(s) page and only logs it.
-    const local = /Not allowed to load local resource: (\S+)/.exec(text)?.[1];
+    const local = localFileRefused(text);
     if (local) this.ledger.refused(local, 'local-file');
   }
+}
+
+/**
+ * Local files never reach interception: Chromium refuses them to an http(s)
+ * page and only logs it, in words that depend on the build and the call
+ * (the headless shell says the second for fetch()). The URL refused, or null.
+ */
+export function localFileRefused(consoleText: string): string | null {
+  const found = /(?:Not allowed to load local resource: |Fetch API cannot load )(file:\S+)/.exec(consoleText)?.[1];
+  return found ? found.replace(/\.$/, '') : null;
 }

@@ -16,13 +16,13 @@ import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppete
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
+import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, headlessModeOf, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
 import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
 import { TrafficLayer } from './traffic/traffic-layer.js';
 
-export { CHROMIUM_ARGS, chromiumArgs, findChromium } from './chromium.js';
+export { CHROMIUM_ARGS, chromiumArgs, findChromium, headlessModeOf } from './chromium.js';
 
 export type PoolHealth = 'idle' | 'up' | 'down';
 export type RestartReason = 'crash' | 'recycle';
@@ -315,9 +315,10 @@ export class BrowserPool {
     let browser: Browser;
     try {
       const args = chromiumArgs(egressArgs(await this.traffic.catchAllProxy()), { sandbox });
+      const executablePath = findChromium(config.chromiumPath ?? undefined);
       browser = await puppeteer.launch({
-        executablePath: findChromium(config.chromiumPath ?? undefined),
-        headless: true,
+        executablePath,
+        headless: headlessModeOf(executablePath),
         args,
         // Only what Chromium needs to run: none of the worker's secrets.
         env: chromiumEnv(),

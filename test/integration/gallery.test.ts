@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserPool, chromiumArgs, findChromium } from '../../src/browser/pool.js';
+import { BrowserPool, chromiumArgs, findChromium, headlessModeOf } from '../../src/browser/pool.js';
 import { createRenderer } from '../../src/browser/render.js';
 import { prepareStoryPage } from '../../src/browser/story-page.js';
 import { loadConfig } from '../../src/config.js';
@@ -31,7 +31,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   gallery = await GalleryStack.start();
-  browser = await puppeteer.launch({ executablePath: findChromium(undefined), headless: true, args: chromiumArgs(), pipe: true });
+  const executablePath = findChromium(undefined);
+  browser = await puppeteer.launch({ executablePath, headless: headlessModeOf(executablePath), args: chromiumArgs(), pipe: true });
   world = await startWorld({
     name: 'gallery',
     captureLogs: true,

@@ -1,7 +1,8 @@
 // The pure parts of issue 11: what Chromium is launched with, how refusals
 // are named, what a finished job keeps, and which secrets are guessable.
 import { describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs } from '../../src/browser/chromium.js';
+import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, headlessModeOf } from '../../src/browser/chromium.js';
+import { localFileRefused } from '../../src/browser/page-observer.js';
 import { mergeRefusals, RefusalLedger } from '../../src/browser/traffic/refusals.js';
 import { loadConfig, redactCredentialsIn, type ConfigError } from '../../src/config.js';
 import { withoutToken } from '../../src/queue/scrub.js';
@@ -24,8 +25,23 @@ describe('Chromium launch', () => {
       '--proxy-server=http://127.0.0.1:9',
       '--proxy-bypass-list=<-loopback>',
       '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+      '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ]);
+  });
+
+  it('starts a headless shell as one, and a full browser in its new headless mode', () => {
+    expect(headlessModeOf('/usr/lib/chromium/chromium-headless-shell')).toBe('shell');
+    expect(headlessModeOf('/home/ci/.cache/puppeteer/chrome-headless-shell/linux-156/chrome-headless-shell-linux64/chrome-headless-shell')).toBe('shell');
+    expect(headlessModeOf('/usr/bin/chromium')).toBe(true);
+    expect(headlessModeOf('/opt/google/chrome/chrome')).toBe(true);
+  });
+
+  it('names a local file the page was refused, in the words of either build', () => {
+    expect(localFileRefused('Not allowed to load local resource: file:///etc/hostname')).toBe('file:///etc/hostname');
+    expect(localFileRefused('Fetch API cannot load file:///etc/hostname. URL scheme "file" is not supported.')).toBe('file:///etc/hostname');
+    expect(localFileRefused('Fetch API cannot load http://evil/x. Refused to connect')).toBeNull();
+    expect(localFileRefused('Uncaught TypeError: x is undefined')).toBeNull();
   });
 
   it('gives Chromium an environment without any of the worker\'s secrets', () => {
