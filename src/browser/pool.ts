@@ -16,6 +16,7 @@ import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppete
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { CaptureGate } from './capture-gate.js';
 import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, headlessModeOf, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
@@ -57,7 +58,12 @@ export interface PageLease {
   cache: AssetCache | null;
   /** Reports the context's popups and workers to the job until the context closes. */
   watchTargets(job: TargetWatchJob): void;
+  /** Marks this job's capture as under way until the returned function is called: the pool's background work waits meanwhile (capture-gate.ts). */
+  capturing(): () => void;
 }
+
+/** The longest the pool's background work waits for captures to end. */
+const MAX_HOUSEKEEPING_HOLD_MS = 1_000;
 
 /** A fresh browser context and a blank page in it, for exactly one job. */
 interface FreshPage {
@@ -97,6 +103,8 @@ export class BrowserPool {
   /** Pages made ahead for the next jobs, oldest first (at most one per page slot). */
   private spares: Spare[] = [];
   private sandboxWarned = false;
+  /** Closing contexts and making pages ahead wait while a job captures. */
+  private readonly captures = new CaptureGate(MAX_HOUSEKEEPING_HOLD_MS);
   private readonly options: BrowserPoolOptions;
   private readonly traffic: TrafficLayer;
   private readonly ownsTraffic: boolean;
@@ -156,7 +164,12 @@ export class BrowserPool {
       const onAbort = () => void owned.context.close().catch(() => undefined);
       signal?.addEventListener('abort', onAbort, { once: true });
       const targets = gen.targets;
-      const lease: PageLease = { egress: owned.egress, cache: this.traffic.cache, watchTargets: (job) => targets.watch(owned.context.id ?? '', job) };
+      const lease: PageLease = {
+        egress: owned.egress,
+        cache: this.traffic.cache,
+        watchTargets: (job) => targets.watch(owned.context.id ?? '', job),
+        capturing: () => this.captures.enter(),
+      };
       try {
         return await fn(owned.page, lease);
       } catch (err) {
@@ -170,8 +183,11 @@ export class BrowserPool {
       throw err;
     } finally {
       if (fresh) {
-        const closing = this.closeFresh(fresh, gen);
-        if (!this.options.prepareAhead) await closing;
+        // With pages made ahead nobody waits for the close: it waits for other jobs' captures instead.
+        const closed = fresh;
+        const owner = gen;
+        if (this.options.prepareAhead) void this.captures.idle().then(() => this.closeFresh(closed, owner));
+        else await this.closeFresh(closed, owner);
       }
       if (gen) {
         gen.active -= 1;
@@ -211,7 +227,7 @@ export class BrowserPool {
     if (this.spares.length >= this.options.config.concurrency) return;
     const spare: Spare = { gen, settled: false, value: null };
     this.spares.push(spare);
-    this.openFreshPage(gen).then(
+    this.captures.idle().then(() => this.openFreshPage(gen)).then(
       (fresh) => {
         spare.settled = true;
         spare.value = fresh;

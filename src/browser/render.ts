@@ -65,6 +65,8 @@ class StorySession {
   phase: Phase = 'open';
   private readyFacts: PageFacts | null = null;
   private earlyCapture: { changes: number; capture: Promise<Capture[]> } | null = null;
+  /** Ends this job's mark on the pool's capture gate (null: not capturing). */
+  private endCapturing: (() => void) | null = null;
   private readonly page: Page;
   private readonly observer: PageObserver;
   private readonly log: Logger;
@@ -82,6 +84,14 @@ class StorySession {
   }
 
   async run(): Promise<RenderResult> {
+    try {
+      return await this.phases();
+    } finally {
+      this.endCapturing?.();
+    }
+  }
+
+  private async phases(): Promise<RenderResult> {
     const { request } = this;
     const deadline = Date.now() + request.timeoutMs;
     const timings: RenderTimings = { openMs: 0, readyMs: 0, captureMs: 0 };
@@ -95,10 +105,12 @@ class StorySession {
     timings.captureMs = await this.inPhase(
       'capture',
       async () => {
+        this.beginCapturing();
         captures = (await this.keptEarlyCapture()) ?? (await this.captureAll());
       },
       PHASE_BUDGET_MS.capture,
     );
+    this.endCapturing?.();
     this.lease.egress.bind(null);
     this.reportMisbehaviour();
     return { captures, timings, diagnostics: this.observer.diagnostics };
@@ -197,7 +209,13 @@ class StorySession {
     return formats.length === 1 && formats[0] !== 'pdf' && (annotations ?? []).length === 0;
   }
 
+  /** From the first capture call to the last, the pool holds its background work (pool.ts, capture-gate.ts). */
+  private beginCapturing(): void {
+    this.endCapturing ??= this.lease.capturing();
+  }
+
   private startEarlyCapture(facts: PageFacts): void {
+    this.beginCapturing();
     const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll());
     capture.catch(() => undefined); // an early capture that fails is only dropped
     this.earlyCapture = { changes: facts.changes, capture };
