@@ -1,12 +1,13 @@
-// The pool's background work waits while a job captures. Closing a finished
-// job's context and making the next job's page ahead are the heaviest things
-// the pool does (Chromium tears down or starts a renderer process, on the
-// browser's main thread that also answers screenshots); started while another
-// job's capture waits for its frame, they held that capture up. Measured at
-// CONCURRENCY 4 on the gallery's echarts story (2 cores): captures that
-// overlapped them took 300–800 ms, the others about 110 ms. The wait is
-// bounded, so captures that follow one another without a gap cannot starve
-// the pool of its next page.
+// Closing a finished job's context waits while another job captures.
+// Disposing of a context is one of the heaviest things the pool asks of
+// Chromium (it tears down a renderer process, up to 67 ms at a time on the
+// browser's main thread, which also encodes every screenshot), and nobody
+// waits for it. Measured at CONCURRENCY 4 on the gallery's echarts story
+// (2 cores): a capture that overlapped a close or the making of a page took
+// 300–800 ms, one that overlapped none of the pool's work about 110 ms.
+// Making the next job's page ahead is not held back: a job that finds none
+// ready makes its own, on its own time. The wait is bounded, so captures
+// that follow one another without a gap cannot keep contexts open for long.
 
 export class CaptureGate {
   private active = 0;

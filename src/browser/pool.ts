@@ -58,11 +58,11 @@ export interface PageLease {
   cache: AssetCache | null;
   /** Reports the context's popups and workers to the job until the context closes. */
   watchTargets(job: TargetWatchJob): void;
-  /** Marks this job's capture as under way until the returned function is called: the pool's background work waits meanwhile (capture-gate.ts). */
+  /** Marks this job's capture as under way until the returned function is called: closing finished jobs' contexts waits meanwhile (capture-gate.ts). */
   capturing(): () => void;
 }
 
-/** The longest the pool's background work waits for captures to end. */
+/** The longest closing a finished job's context waits for captures to end. */
 const MAX_HOUSEKEEPING_HOLD_MS = 1_000;
 
 /** A fresh browser context and a blank page in it, for exactly one job. */
@@ -103,7 +103,7 @@ export class BrowserPool {
   /** Pages made ahead for the next jobs, oldest first (at most one per page slot). */
   private spares: Spare[] = [];
   private sandboxWarned = false;
-  /** Closing contexts and making pages ahead wait while a job captures. */
+  /** Closing a finished job's context waits while another job captures. */
   private readonly captures = new CaptureGate(MAX_HOUSEKEEPING_HOLD_MS);
   private readonly options: BrowserPoolOptions;
   private readonly traffic: TrafficLayer;
@@ -227,7 +227,7 @@ export class BrowserPool {
     if (this.spares.length >= this.options.config.concurrency) return;
     const spare: Spare = { gen, settled: false, value: null };
     this.spares.push(spare);
-    this.captures.idle().then(() => this.openFreshPage(gen)).then(
+    this.openFreshPage(gen).then(
       (fresh) => {
         spare.settled = true;
         spare.value = fresh;
