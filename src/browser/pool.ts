@@ -329,9 +329,10 @@ export class BrowserPool {
     }
     const started = Date.now();
     let browser: Browser;
+    let executablePath: string;
     try {
       const args = chromiumArgs(egressArgs(await this.traffic.catchAllProxy()), { sandbox });
-      const executablePath = findChromium(config.chromiumPath ?? undefined);
+      executablePath = findChromium(config.chromiumPath ?? undefined);
       browser = await puppeteer.launch({
         executablePath,
         headless: headlessModeOf(executablePath),
@@ -368,7 +369,7 @@ export class BrowserPool {
     }
     const previous = this.current;
     this.current = gen;
-    log.info({ chromiumPid: gen.pid, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
+    log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
     for (let i = 0; i < this.options.config.concurrency; i++) this.prepareSpare(gen);
     return gen;
   }
