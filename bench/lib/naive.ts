@@ -6,7 +6,6 @@
 // `lanes` jobs run at once. Flags: puppeteer's defaults plus Grafana's
 // default RENDERING_ARGS (--no-sandbox --disable-gpu).
 import puppeteer from 'puppeteer-core';
-import { captureElementImage } from '../../src/browser/capture.js';
 import { findChromium, headlessModeOf } from '../../src/browser/pool.js';
 import type { Viewport } from '../../src/contracts/common.js';
 import { runInLanes, type LaneRun } from './stats.js';
@@ -51,7 +50,7 @@ export async function naiveJob(target: StoryTarget, options: NaiveOptions = {}):
     await page.waitForFunction('window.__galleryFinalFrameMs !== undefined', { timeout: 30_000 });
     const element = await page.$(target.selector);
     if (!element) throw new Error(`naive: no element matches ${target.selector}`);
-    await captureElementImage(element, 'png');
+    await element.screenshot({ type: 'png' });
   } finally {
     await browser.close();
     if (pid !== undefined) options.onBrowser?.(pid, false);

@@ -125,6 +125,12 @@ export class PageObserver {
     this.targetId = info.targetInfo.targetId;
   }
 
+  /** The observer's own CDP session on the page (attach() made it): capture uses it too. */
+  get session(): CDPSession {
+    if (!this.cdp) throw new Error('PageObserver.session: attach() was never called');
+    return this.cdp;
+  }
+
   /** Whether the page's context holds cookies Chromium would send with a request to `url` (then it is not shared). */
   async hasCookiesFor(url: string): Promise<boolean> {
     if (!this.cdp) return true;

@@ -285,10 +285,8 @@ class StorySession {
   private async captureAll(): Promise<Capture[]> {
     const { page, request, observer } = this;
     const call = <T>(work: () => Promise<T>) => observer.call('capture', PHASE_BUDGET_MS.capture, work);
-    const element = await call(() => page.$(request.selector));
-    if (!element) throw new CourierError('SELECTOR_TIMEOUT', `capture: the element ${JSON.stringify(request.selector)} disappeared after the story was ready`);
     const captures: Capture[] = [];
-    for (const format of request.formats) captures.push(await call(() => captureElement(page, element, format)));
+    for (const format of request.formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format)));
     return captures;
   }
 

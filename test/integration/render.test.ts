@@ -16,7 +16,7 @@ import { CourierError } from '../../src/errors.js';
 import { resolveStoryUrl } from '../../src/urls.js';
 import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 import { freePort } from '../setup/redis.js';
-import { ANNOTATION_RED, countColor, decodePng, showsChartNotLoader } from '../helpers/image.js';
+import { ANNOTATION_RED, countColor, decodePng, differingShare, showsChartNotLoader } from '../helpers/image.js';
 import { rejection } from '../helpers/rejection.js';
 import { alive, processGroup } from '../helpers/processes.js';
 
@@ -70,6 +70,26 @@ describe('render: a ready story is captured', () => {
     const result = await render({ query: 'slide=revenue', viewport: { width: 1280, height: 618, deviceScaleFactor: 2 } });
     const image = decodePng(result.captures[0]!.data);
     expect([image.width, image.height]).toEqual([2000, 1040]);
+    expect(showsChartNotLoader(image).chart).toBeGreaterThan(0.1);
+  });
+
+  it('captures jobs running at once each as its own story, as it looks when rendered alone', async () => {
+    // Captures go straight to each page's CDP session (puppeteer would queue them behind one browser-wide lock).
+    const alone = await Promise.all(['sales', 'revenue'].map(async (slide) => decodePng((await render({ query: `slide=${slide}` })).captures[0]!.data)));
+    const together = await Promise.all(['sales', 'revenue', 'sales', 'revenue'].map((slide) => render({ query: `slide=${slide}` })));
+    together.forEach((result, i) => {
+      const image = decodePng(result.captures[0]!.data);
+      expect([image.width, image.height]).toEqual([1000, 520]);
+      expect(differingShare(image, alone[i % 2]!)).toBeLessThan(0.005);
+    });
+    // And the two stories differ, so the comparison above tells them apart.
+    expect(differingShare(alone[0]!, alone[1]!)).toBeGreaterThan(0.01);
+  });
+
+  it('captures an element larger than the viewport whole, scrolled into view', async () => {
+    const result = await render({ query: 'slide=sales', viewport: { width: 800, height: 400, deviceScaleFactor: 1 } });
+    const image = decodePng(result.captures[0]!.data);
+    expect([image.width, image.height]).toEqual([1000, 520]);
     expect(showsChartNotLoader(image).chart).toBeGreaterThan(0.1);
   });
 
