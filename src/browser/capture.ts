@@ -6,16 +6,18 @@ import type { CDPSession, ElementHandle, Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
 import { OVERLAY_ID } from './annotate.js';
 import { mimeOf } from '../artifacts/formats.js';
+import type { ElementClip } from './readiness.js';
 import type { Capture, CaptureFormat } from './types.js';
 
 const JPEG_QUALITY = 85;
 const CAPTURE_ATTR = 'data-courier-capture';
 
-export async function captureElement(page: Page, cdp: CDPSession, selector: string, format: CaptureFormat): Promise<Capture> {
-  if (format !== 'pdf') {
-    const image = await captureInViewImage(page, cdp, selector, format);
-    if (image) return image;
-  }
+/**
+ * `clip`: the element's box as the readiness probe last saw it, when wholly
+ * in view (PageFacts.clip); null when it is not, or not known.
+ */
+export async function captureElement(page: Page, cdp: CDPSession, selector: string, format: CaptureFormat, clip: ElementClip | null): Promise<Capture> {
+  if (format !== 'pdf' && clip) return captureInView(cdp, clip, format);
   const element = await page.$(selector);
   if (!element) throw new CourierError('SELECTOR_TIMEOUT', `capture: the element ${JSON.stringify(selector)} disappeared after the story was ready`);
   return format === 'pdf' ? captureElementPdf(page, element) : captureElementImage(element, format);
@@ -23,38 +25,27 @@ export async function captureElement(page: Page, cdp: CDPSession, selector: stri
 
 /**
  * A PNG or JPEG of an element wholly in view (the usual story), by its box,
- * straight from the page's own CDP session: two calls into the page (its
- * box, the picture). Not `page.screenshot()`: puppeteer queues every
- * screenshot of a browser behind one lock (its pages once had to be brought
- * to the front in turn), so at CONCURRENCY 4 a job waited for other jobs'
- * captures, each slowed by whatever else the cores were doing. One
- * `Page.captureScreenshot` with a clip is atomic, and each job captures its
- * own page one format at a time. Null when the element is not wholly in
- * view (then puppeteer scrolls it in), or is gone (then the caller says so).
+ * in one call on the page's own CDP session. Not `page.screenshot()`:
+ * puppeteer queues every screenshot of a browser behind one lock (its pages
+ * once had to be brought to the front in turn), so at CONCURRENCY 4 a job
+ * waited for other jobs' captures, each slowed by whatever else the cores
+ * were doing. One `Page.captureScreenshot` with a clip is atomic, and each
+ * job captures its own page one format at a time. The box comes from the
+ * readiness probe's last answer, so the page is not asked for it again
+ * (under load that question alone waited up to 110 ms for the page).
  */
-async function captureInViewImage(page: Page, cdp: CDPSession, selector: string, format: 'png' | 'jpeg'): Promise<Capture | null> {
-  const box = await page.evaluate(boxInView, selector);
-  if (!box) return null;
+async function captureInView(cdp: CDPSession, clip: ElementClip, format: 'png' | 'jpeg'): Promise<Capture> {
   const { data } = await cdp.send('Page.captureScreenshot', {
     format,
     ...(format === 'jpeg' ? { quality: JPEG_QUALITY } : {}),
     // Device metrics are emulated on puppeteer's session, not this one: the
     // page's own devicePixelRatio gives the scale (the same bytes as
     // puppeteer's capture at 1, 1.5, 2 and 3, checked side by side).
-    clip: { ...roundRectangle(box), scale: box.scale },
+    clip: { ...roundRectangle(clip), scale: clip.scale },
     // In view, so no need for Chromium to resize the page to capture beyond the viewport (a relayout).
     captureBeyondViewport: false,
   });
   return imageCapture(format, Buffer.from(data, 'base64'));
-}
-
-/** The element's box if it lies wholly in the unscrolled viewport, else null. Runs in the page. */
-function boxInView(selector: string): { x: number; y: number; width: number; height: number; scale: number } | null {
-  const el = document.querySelector(selector);
-  if (!el) return null;
-  const r = el.getBoundingClientRect();
-  const whole = window.scrollX === 0 && window.scrollY === 0 && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
-  return whole && r.width > 0 && r.height > 0 ? { x: r.left, y: r.top, width: r.width, height: r.height, scale: window.devicePixelRatio } : null;
 }
 
 /** Whole device pixels, as puppeteer rounds a clip (so both paths give the same picture). */

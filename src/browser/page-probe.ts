@@ -191,8 +191,11 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     const loaders: string[] = [];
     const animations: string[] = [];
     const imagesPending: string[] = [];
+    let clip: PageFacts['clip'] = null;
     if (target) {
       const box = target.getBoundingClientRect();
+      const whole = window.scrollX === 0 && window.scrollY === 0 && box.left >= 0 && box.top >= 0 && box.right <= window.innerWidth && box.bottom <= window.innerHeight;
+      if (whole && box.width > 0 && box.height > 0) clip = { x: box.left, y: box.top, width: box.width, height: box.height, scale: window.devicePixelRatio };
       const boxKey = [box.x, box.y, box.width, box.height].map(Math.round).join(',');
       if (boxKey !== lastBox) {
         if (lastBox) touch(`the element moved or resized (${boxKey})`);
@@ -242,6 +245,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
       quietFrames: lastChangeAt > lastFrameAt ? 0 : quietFrames,
       lastChange,
       changes,
+      clip,
     };
   };
 

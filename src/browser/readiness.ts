@@ -46,6 +46,22 @@ export interface PageFacts {
   lastChange: string;
   /** How many changes the probe has seen: equal counts at two moments mean nothing changed in between. */
   changes: number;
+  /**
+   * The element's box when it lies wholly in the unscrolled viewport, with
+   * the page's devicePixelRatio: what a capture clips to, without asking
+   * the page again (null: not wholly in view; the capture scrolls it in).
+   * A move or resize counts as a change, so equal `changes` mean the same box.
+   */
+  clip: ElementClip | null;
+}
+
+export interface ElementClip {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** devicePixelRatio: the capture's pixels per CSS pixel. */
+  scale: number;
 }
 
 export interface InFlightRequest {

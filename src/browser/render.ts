@@ -21,7 +21,7 @@ import { captureElement } from './capture.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
-import { DEFAULT_LIMITS, describeUnmet, type PageFacts } from './readiness.js';
+import { DEFAULT_LIMITS, describeUnmet, type ElementClip, type PageFacts } from './readiness.js';
 import { waitUntilReady, type ReadinessOutcome } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
@@ -106,7 +106,7 @@ class StorySession {
       'capture',
       async () => {
         this.beginCapturing();
-        captures = (await this.keptEarlyCapture()) ?? (await this.captureAll());
+        captures = (await this.keptEarlyCapture()) ?? (await this.captureAll(this.readyFacts?.clip ?? null));
       },
       PHASE_BUDGET_MS.capture,
     );
@@ -216,7 +216,7 @@ class StorySession {
 
   private startEarlyCapture(facts: PageFacts): void {
     this.beginCapturing();
-    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll());
+    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll(facts.clip));
     capture.catch(() => undefined); // an early capture that fails is only dropped
     this.earlyCapture = { changes: facts.changes, capture };
   }
@@ -282,11 +282,12 @@ class StorySession {
   }
 
   // ── capture ─────────────────────────────────────────────────────────────
-  private async captureAll(): Promise<Capture[]> {
+  /** `clip`: the element's box as the probe last saw it (see captureElement). */
+  private async captureAll(clip: ElementClip | null): Promise<Capture[]> {
     const { page, request, observer } = this;
     const call = <T>(work: () => Promise<T>) => observer.call('capture', PHASE_BUDGET_MS.capture, work);
     const captures: Capture[] = [];
-    for (const format of request.formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format)));
+    for (const format of request.formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format, clip)));
     return captures;
   }
 

@@ -25,6 +25,7 @@ const settled: PageFacts = {
   quietFrames: 30,
   lastChange: 'DOM change in div.bars',
   changes: 42,
+  clip: { x: 140, y: 49, width: 1000, height: 520, scale: 1 },
 };
 
 describe('readiness rules on facts recorded from real chart libraries', () => {
