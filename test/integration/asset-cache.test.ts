@@ -4,7 +4,8 @@
 // every time; what is private, no-store, or asked for with credentials is
 // never reused; a changed file behind a non-immutable URL is revalidated.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTPRequest } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrowserPool } from '../../src/browser/pool.js';
 import { createRenderer } from '../../src/browser/render.js';
 import type { CacheOutcome } from '../../src/browser/traffic/asset-cache.js';
@@ -48,8 +49,18 @@ const render = (path: string) =>
 describe('the shared asset cache', () => {
   it('fetches each bundle file once for 8 jobs, and their data 8 times, each with its own token', async () => {
     const dataBefore = stack.backendRequests.filter((r) => r.path.startsWith('/data/')).length;
+    const beaconsBefore = stack.beacons.length;
+    const hitsBefore = outcomes.filter((o) => o === 'hit').length;
+    // Watched, not replaced: cache answers go out as Fetch.fulfillRequest with Node's base64 (request-router.ts), never through respond().
+    const respond = vi.spyOn(HTTPRequest.prototype, 'respond');
     const results = await Promise.all(Array.from({ length: 8 }, () => render(stack.storyPath('chartjs', { still: true }))));
+    const respondCalls = respond.mock.calls.length;
+    respond.mockRestore();
     for (const result of results) expect(result.captures[0]?.data.length).toBeGreaterThan(0);
+    // Every page ran the app from the cached bundle to its final frame.
+    expect(stack.beacons.length - beaconsBefore).toBe(8);
+    expect(outcomes.filter((o) => o === 'hit').length - hitsBefore).toBeGreaterThan(8);
+    expect(respondCalls).toBe(0);
     for (const path of stack.bundlePaths()) expect(stack.served(path), path).toBe(1);
     const data = stack.backendRequests.filter((r) => r.path.startsWith('/data/')).slice(dataBefore);
     expect(data).toHaveLength(8);
