@@ -6,7 +6,10 @@
 // counts a page shared by several processes once per process, so it
 // overstates what the tree really costs; PSS (proportional set size, from
 // smaps_rollup) shares such pages out and sums to the truth. Both are given.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { descendantsOf, parentOf, readProcText as readText, statFields } from '../../src/browser/process-tree.js';
+
+export { descendantsOf, parentOf };
 
 export interface TreeMemory {
   /** Processes in the tree, the root included. */
@@ -16,49 +19,10 @@ export interface TreeMemory {
   pssMb: number | null;
 }
 
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null; // the process ended while we looked
-  }
-}
-
-/** Parent pid from /proc/<pid>/stat; the command name may hold spaces and parentheses, so parse after the last ")". */
-export function parentOf(stat: string): number | null {
-  const end = stat.lastIndexOf(')');
-  if (end < 0) return null;
-  const fields = stat.slice(end + 2).split(' ');
-  const ppid = Number(fields[1]);
-  return Number.isInteger(ppid) ? ppid : null;
-}
-
 /** A "Key:   1234 kB" field of /proc/<pid>/status or smaps_rollup, in kB. */
 export function kbField(text: string, key: string): number | null {
   const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
   return match ? Number(match[1]) : null;
-}
-
-/** The pid and all its descendants, found by walking every process's parent. */
-export function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readText(`/proc/${entry}/stat`);
-    const parent = stat ? parentOf(stat) : null;
-    if (parent === null) continue;
-    const list = children.get(parent) ?? [];
-    list.push(Number(entry));
-    children.set(parent, list);
-  }
-  const tree: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    tree.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return tree;
 }
 
 export function treeMemory(root: number): TreeMemory {
@@ -92,7 +56,7 @@ export function treeCpuMs(root: number): number {
     const stat = readText(`/proc/${pid}/stat`);
     if (!stat) continue;
     // Fields after the command: state(3) ppid(4) … utime(14) stime(15) cutime(16) cstime(17).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat) ?? [];
     for (const index of [11, 12, 13, 14]) ticks += Number(fields[index]) || 0;
   }
   return (ticks * 1000) / TICKS_PER_SECOND;

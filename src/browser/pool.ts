@@ -18,6 +18,7 @@ import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CaptureGate } from './capture-gate.js';
 import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, headlessModeOf, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
+import { lowerRendererPriority, RENDERER_NICE } from './renderer-priority.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
 import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
@@ -369,7 +370,9 @@ export class BrowserPool {
     }
     const previous = this.current;
     this.current = gen;
-    log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null }, 'chromium launched');
+    // Before any page is made ahead, so every story's renderer is forked at the lower priority.
+    const rendererNice = gen.pid !== null && lowerRendererPriority(gen.pid).zygotes > 0 ? RENDERER_NICE : null;
+    log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null, rendererNice }, 'chromium launched');
     for (let i = 0; i < this.options.config.concurrency; i++) this.prepareSpare(gen);
     return gen;
   }
@@ -412,4 +415,3 @@ function crashed(err: unknown): CourierError {
   const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return new CourierError('BROWSER_CRASHED', `Chromium crashed or disconnected during the render (${reason}); the job will be retried on a fresh browser`, { cause: err });
 }
-

@@ -2,6 +2,7 @@
 // process group, so a test can check that none survive a close.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { commandLineOf, descendantsOf, statFields } from '../../src/browser/process-tree.js';
 
 /** The pids in a process group. */
 export function processGroup(pgid: number): number[] {
@@ -22,4 +23,15 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The nice value of a process's main thread (field 19 of /proc/<pid>/stat). */
+export function niceOf(pid: number): number {
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return Number(fields?.[16]);
+}
+
+/** The renderer processes of a Chromium browser (its descendants started with --type=renderer). */
+export function renderersOf(browserPid: number): number[] {
+  return descendantsOf(browserPid).filter((pid) => commandLineOf(pid)?.includes('--type=renderer'));
 }

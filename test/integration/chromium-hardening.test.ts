@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/pool.js';
+import { RENDERER_NICE } from '../../src/browser/renderer-priority.js';
 import { loadConfig } from '../../src/config.js';
 import { startWorkerProcess, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { createLogger } from '../../src/log.js';
 import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import type { Producer } from '../../src/queue/producer.js';
-import { processGroup } from '../helpers/processes.js';
+import { niceOf, processGroup, renderersOf } from '../helpers/processes.js';
 import { tempDir } from '../helpers/scope.js';
 import { startWorld, type World } from '../helpers/world.js';
 import { fromRoot } from '../../src/paths.js';
@@ -88,6 +89,14 @@ describe.skipIf(skipReason !== null)('Chromium under a worker that is not root',
     const { result } = await producer.enqueueAndWait('screenshot', { url: '/demo?slide=sales', auth: { token: stack.token } }, { timeoutMs: 60_000 });
     expect(result.artifacts[0]?.mime).toBe('image/png');
     expect(stack.backendRequests.some((r) => r.authorization === `Bearer ${stack.token}`)).toBe(true);
+    // Its renderers were forked in the sandbox's PID namespace, and still run below the browser's priority.
+    const launched = await worker.waitFor((l) => l.msg === 'chromium launched', 10_000);
+    expect(launched.rendererNice).toBe(RENDERER_NICE);
+    const browser = launched.chromiumPid as number;
+    const renderers = renderersOf(browser);
+    expect(renderers.length).toBeGreaterThan(0);
+    for (const pid of renderers) expect(niceOf(pid), `renderer ${pid}`).toBe(RENDERER_NICE);
+    expect(niceOf(browser)).toBe(0);
   });
 });
 

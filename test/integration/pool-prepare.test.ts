@@ -7,12 +7,13 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/browser/pool.js';
 import { createRenderer } from '../../src/browser/render.js';
+import { RENDERER_NICE } from '../../src/browser/renderer-priority.js';
 import { prepareStoryPage } from '../../src/browser/story-page.js';
 import type { Config } from '../../src/config.js';
 import { resolveStoryUrl } from '../../src/urls.js';
 import { ToucanStack, stackConfig, testLogger } from '../fixtures/index.js';
 import { decodePng, showsChartNotLoader } from '../helpers/image.js';
-import { alive, processGroup } from '../helpers/processes.js';
+import { alive, niceOf, processGroup, renderersOf } from '../helpers/processes.js';
 
 let stack: ToucanStack;
 let config: Config;
@@ -218,6 +219,26 @@ describe('browser pool with pages prepared ahead', () => {
       });
       // Chromium preloads omnibox popups as WebUI pages in every new context unless told not to (see CHROMIUM_ARGS).
       expect(targets.filter((t) => t.startsWith('browser_ui') || t.includes('top-chrome'))).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('runs every story renderer below the browser priority, after a relaunch too', async () => {
+    // Recycled after every page: the second job runs in the second browser launched by this pool.
+    const pool = preparedPool({ browserRecycleAfter: 1 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const seen = await pool.withPage(async (page) => {
+          await page.goto('data:text/html,<p>job</p>');
+          const browser = pool.browserPid()!;
+          return { browser, renderers: renderersOf(browser).map((pid) => ({ pid, nice: niceOf(pid) })) };
+        });
+        // The page made ahead for the next job has its renderer too: one per job at least.
+        expect(seen.renderers.length).toBeGreaterThan(0);
+        for (const r of seen.renderers) expect(r.nice, `renderer ${r.pid}`).toBe(RENDERER_NICE);
+        expect(niceOf(seen.browser)).toBeLessThanOrEqual(0);
+      }
     } finally {
       await pool.close();
     }
