@@ -1,7 +1,7 @@
 // Side-by-side A/B of two worker builds (or one build, two environments):
 // alternating rounds of closed-loop jobs at CONCURRENCY 4 on the bench story.
 //   node dist/bench/ab.js <cliA.js> <cliB.js> [rounds] [jobsPerRound]
-// env: XENV_A / XENV_B (JSON, extra worker env), NODEARGS_B (space separated),
+// env: XENV_A / XENV_B (JSON, extra worker env; with LOG_LEVEL debug it counts early captures kept and dropped), NODEARGS_B (space separated),
 // AB_CONCURRENCY (default 4), AB_DUMP (a file: the beacons and job records, JSON).
 // What it prints: bench/README.md, "Side by side".
 import { spawn } from 'node:child_process';
@@ -18,14 +18,17 @@ const conc = Number(process.env.AB_CONCURRENCY ?? 4);
 
 function startWorker(cli: string, env: Record<string, string>, nodeArgs: string[]) {
   const child = spawn(process.execPath, [...nodeArgs, cli, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const messages = new Map<string, number>();
   const started = new Promise<void>((resolve) => {
     for (const input of [child.stdout, child.stderr]) createInterface({ input }).on('line', (line) => {
       if (line.includes('"worker started"')) resolve();
+      const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+      if (msg) messages.set(msg, (messages.get(msg) ?? 0) + 1);
       if (line.includes('"xp"')) process.stderr.write(`${line}\n`);
       else if (/"level":"(warn|error)"/.test(line)) process.stderr.write(`${line.slice(0, 300)}\n`);
     });
   });
-  return { child, started };
+  return { child, started, messages };
 }
 
 const env = await startBenchEnvironment();
@@ -70,6 +73,8 @@ for (const r of running) {
     const readyAt = taken + (x.timings.openMs ?? 0) + (x.timings.readyMs ?? 0);
     return [{ pre: b.timeOrigin - taken, post: x.finishedAt - final, readyLag: readyAt - final, captureEnd: readyAt + (x.timings.captureMs ?? 0) - final }];
   });
+  const early = [...r.messages].filter(([msg]) => msg.startsWith('early capture'));
+  if (early.length > 0) console.log(`${r.name}: ${early.map(([msg, n]) => `${msg}: ${n}`).join('; ')}`);
   console.log(`${r.name}: pre-nav ${med(rows.map((x) => x.pre))} post-final ${med(rows.map((x) => x.post))} ready lag ${med(rows.map((x) => x.readyLag))} capture end ${med(rows.map((x) => x.captureEnd))}`);
 }
 if (process.env.AB_DUMP) {
