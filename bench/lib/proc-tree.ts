@@ -6,8 +6,7 @@
 // counts a page shared by several processes once per process, so it
 // overstates what the tree really costs; PSS (proportional set size, from
 // smaps_rollup) shares such pages out and sums to the truth. Both are given.
-import { readdirSync } from 'node:fs';
-import { descendantsOf, parentOf, readProcText as readText, statFields } from '../../src/browser/process-tree.js';
+import { descendantsOf, parentOf, processTable, readProcText as readText, statFields } from '../../src/browser/process-tree.js';
 
 export { descendantsOf, parentOf };
 
@@ -91,14 +90,9 @@ export interface ProcessEntry {
 
 /** The processes whose parent is `ppid`, with their command names. */
 export function childProcesses(ppid: number): ProcessEntry[] {
-  const found: ProcessEntry[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readText(`/proc/${entry}/stat`);
-    if (!stat || parentOf(stat) !== ppid) continue;
-    found.push({ pid: Number(entry), ppid, command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
-  }
-  return found;
+  return processTable()
+    .filter((p) => p.ppid === ppid)
+    .map(({ pid, stat }) => ({ pid, ppid, command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) }));
 }
 
 /** The Chromium browser process a worker launched: its direct child named chrom*. */

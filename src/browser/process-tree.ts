@@ -24,23 +24,29 @@ export function parentOf(stat: string): number | null {
   return Number.isInteger(ppid) ? ppid : null;
 }
 
-/** The pid and all its descendants, found by walking every process's parent (just the pid where /proc cannot be read). */
-export function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
+/** Every process /proc shows, with its parent and its stat line (none where /proc cannot be read). */
+export function processTable(): { pid: number; ppid: number; stat: string }[] {
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc');
   } catch {
-    // not Linux: no tree to walk
+    return []; // not Linux: no processes to see
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  return entries.flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
     const stat = readProcText(`/proc/${entry}/stat`);
-    const parent = stat ? parentOf(stat) : null;
-    if (parent === null) continue;
-    const list = children.get(parent) ?? [];
-    list.push(Number(entry));
-    children.set(parent, list);
+    const ppid = stat ? parentOf(stat) : null;
+    return stat && ppid !== null ? [{ pid: Number(entry), ppid, stat }] : [];
+  });
+}
+
+/** The pid and all its descendants, found by walking every process's parent (just the pid where /proc cannot be read). */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const { pid, ppid } of processTable()) {
+    const list = children.get(ppid) ?? [];
+    list.push(pid);
+    children.set(ppid, list);
   }
   const tree: number[] = [];
   const stack = [root];
