@@ -6,9 +6,9 @@
 // test fails when the two drift). A new setting is one entry below.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { TEAMS_CLOUD_SETTINGS, TEAMS_CLOUDS, type TeamsCloud } from './delivery/teams-clouds.js';
+import { TEAMS_CLOUD_SETTINGS, TEAMS_CLOUDS, type TeamsCloud } from './teams-clouds.js';
 import { secretWeakness } from './secret-strength.js';
-import { parseRedisUrl, redactRedisUrl } from './queue/redis-url.js';
+import { parseRedisUrl, redactRedisUrl } from './redis/redis-url.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 

@@ -3,7 +3,7 @@
 // defaults and the README's table all come from there. Every variable is
 // checked once at start; all wrong values are reported together in one
 // ConfigError so an operator fixes them in one go.
-import { clusterPrefixProblem, parseRedisUrl } from './queue/redis-url.js';
+import { clusterPrefixProblem, parseRedisUrl } from './redis/redis-url.js';
 import { VARIABLES, type Declaration, type RawEnv, type VarType, type VariableName } from './config-vars.js';
 
 export type { AppType } from './config-vars.js';

@@ -12,8 +12,8 @@ import type { TeamsConfig } from './delivery/teams.js';
 import { withTimeout as withDeadline } from './deadline.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './log.js';
-import { connectOnce, createRedisClient, describeRedis, topologyOf, whereIsRedis, type RedisClient } from './queue/connection.js';
-import { explainRedisError } from './queue/redis-errors.js';
+import { connectOnce, createRedisClient, describeRedis, topologyOf, whereIsRedis, type RedisClient } from './redis/connection.js';
+import { explainRedisError } from './redis/redis-errors.js';
 
 export type CheckStatus = 'ok' | 'FAIL' | 'skip';
 

@@ -1,8 +1,7 @@
 // The coded errors of CONTRACT §5. A failed job's reason is always
 // `CODE: sentence a person can act on`, and whether BullMQ retries it is
-// decided here, in one place.
-import type { Phase } from './phases.js';
-
+// decided here, in one place. The phase an error escaped from is phases.ts'
+// business (phaseOf): this floor knows nothing of phases.
 export const ERROR_CODES = {
   INVALID_JOB: { retried: false },
   FORBIDDEN_URL: { retried: false },
@@ -21,8 +20,6 @@ export class CourierError extends Error {
   readonly code: ErrorCode;
   /** The sentence after the code, without the code prefix. */
   readonly detail: string;
-  /** The phase the error escaped from (set by runPhase; the innermost phase wins). */
-  phase: Phase | undefined;
 
   constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
     super(`${code}: ${detail}`, options);

@@ -29,6 +29,12 @@ export interface PhaseOptions {
   observe?: PhaseObserver;
 }
 
+/**
+ * The phase each coded error escaped from. Kept here rather than on
+ * CourierError so that errors.ts, one floor below, need not know phases.
+ */
+const phaseOfError = new WeakMap<CourierError, Phase>();
+
 export interface PhaseRun<T> {
   value: T;
   ms: number;
@@ -55,12 +61,13 @@ export async function runPhase<T>(phase: Phase, work: () => Promise<T>, options:
     options.observe?.(phase, elapsed(), 'failed');
     const coded = err instanceof CourierError ? err : options.classify ? options.classify(err) : null;
     if (!coded) throw err;
-    coded.phase ??= phase;
+    // The innermost phase wins: an error tagged deeper keeps its phase.
+    if (!phaseOfError.has(coded)) phaseOfError.set(coded, phase);
     throw coded;
   }
 }
 
 /** The phase an error escaped from, if a phase tagged it. */
 export function phaseOf(err: unknown): Phase | undefined {
-  return err instanceof CourierError ? err.phase : undefined;
+  return err instanceof CourierError ? phaseOfError.get(err) : undefined;
 }

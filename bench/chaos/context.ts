@@ -15,7 +15,7 @@ import { RedisServer, deleteKeysUnder } from '../../src/demo/redis-server.js';
 import { RedisClusterGroup, SentinelGroup } from '../../src/demo/redis-topology.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
+import { bullConnection, type BullConnection } from '../../src/redis/connection.js';
 import { InvalidJobError, createProducer, type EnqueueOptions, type JobInputByQueue, type Producer } from '../../src/queue/producer.js';
 import { alertJob, reportJob, shareJob, type Audience, type StackRefs, type StoryOptions } from './jobs.js';
 import { tally, type Expectation, type FinalState, type TrackedJob, type Verdict } from './tally.js';

@@ -6,7 +6,7 @@
 // master answered, writes paused by a Cluster's manual failover, the
 // client finding the new master).
 import type { Config } from '../../src/config.js';
-import { createRedisClient } from '../../src/queue/connection.js';
+import { createRedisClient } from '../../src/redis/connection.js';
 
 export interface WriteProbe {
   /** Stops writing; resolves with the longest gap between two completed writes, in ms, and when it began. */

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config.js';
 import type { PdfReportJobInput } from '../../src/contracts/pdf-report.js';
 import type { JobResult } from '../../src/contracts/result.js';
 import type { ScreenshotJobInput } from '../../src/contracts/screenshot.js';
-import { bullConnection, type BullConnection } from '../../src/queue/connection.js';
+import { bullConnection, type BullConnection } from '../../src/redis/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
 import { runInLanes, type LaneRun } from './stats.js';
 

@@ -4,8 +4,8 @@
 // lua/lock-release.lua). A worker that dies loses the lock within one lease.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisClient } from '../queue/connection.js';
-import { luaCommand, type LuaCommand } from '../queue/lua.js';
+import type { RedisClient } from '../redis/connection.js';
+import { luaCommand, type LuaCommand } from '../redis/lua.js';
 
 /** How long a lock lives without renewal: the most a dead worker blocks its alert. */
 export const DEFAULT_LOCK_LEASE_MS = 30_000;

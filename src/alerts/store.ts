@@ -20,8 +20,8 @@
 // that lost its lock or raced another can never overwrite newer state.
 // State, outbox and attempts expire after stateTtlMs without a commit.
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '../queue/connection.js';
-import { luaCommand } from '../queue/lua.js';
+import type { RedisClient } from '../redis/connection.js';
+import { luaCommand } from '../redis/lua.js';
 import { alertKeys, notificationIdPrefix, seqOf } from './keys.js';
 import { acquireLock, type AlertLock, type LockOptions } from './lock.js';
 import { readPending, readState, type PendingNotification } from './outbox.js';

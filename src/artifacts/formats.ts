@@ -15,6 +15,18 @@ export type Mime = (typeof FORMATS)[CaptureFormat]['mime'];
 export type ImageFormat = Exclude<CaptureFormat, 'pdf'>;
 export type ImageMime = (typeof FORMATS)[ImageFormat]['mime'];
 
+/** One captured file, as the renderer makes it and the artifact store keeps it. */
+export interface Capture {
+  format: CaptureFormat;
+  mime: Mime;
+  data: Buffer;
+  /** Pixel size of an image (element size × deviceScaleFactor); for a PDF, its page size in CSS px. */
+  width: number;
+  height: number;
+  /** Page count of a PDF, null for images. */
+  pages: number | null;
+}
+
 export function mimeOf<F extends CaptureFormat>(format: F): (typeof FORMATS)[F]['mime'] {
   return FORMATS[format].mime;
 }

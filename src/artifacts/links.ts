@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import { signArtifactUrl } from '../server/signing.js';
+import { signArtifactUrl } from './signing.js';
 import { keepUntil } from './keep.js';
 import { resolveInside } from './store.js';
 

@@ -4,10 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Capture } from '../browser/types.js';
 import type { QueueName } from '../contracts/queues.js';
 import type { Artifact } from '../contracts/result.js';
-import { extensionOf } from './formats.js';
+import { extensionOf, type Capture } from './formats.js';
 
 /**
  * A job id as a file name. Scheduler job ids look like

@@ -12,16 +12,20 @@
 // closed after the job has its result. A prepared context is still used by
 // one job only and closed after it: isolation is unchanged, only the
 // waiting moves.
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+//
+// Launching and closing one browser is generation.ts; the CONCURRENCY limit
+// is page-slots.ts; this file is the pool that ties them to jobs.
+import type { BrowserContext, Page } from 'puppeteer-core';
 import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CaptureGate } from './capture-gate.js';
-import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, headlessModeOf, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
-import { lowerRendererPriority, RENDERER_NICE } from './renderer-priority.js';
+import { killProcessGroup } from './chromium.js';
+import { closeGeneration, launchGeneration, type Generation, type Launched } from './generation.js';
+import { PageSlots } from './page-slots.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
-import { TargetWatch, type TargetWatchJob } from './traffic/target-watch.js';
+import type { TargetWatchJob } from './traffic/target-watch.js';
 import { TrafficLayer } from './traffic/traffic-layer.js';
 
 export { CHROMIUM_ARGS, chromiumArgs, findChromium, headlessModeOf } from './chromium.js';
@@ -82,23 +86,11 @@ interface Spare {
   value: FreshPage | null;
 }
 
-/** One launched browser and its bookkeeping. */
-interface Generation {
-  browser: Browser;
-  targets: TargetWatch;
-  pid: number | null;
-  served: number;
-  active: number;
-  retiring: boolean;
-  dead: boolean;
-}
-
 export class BrowserPool {
   private current: Generation | null = null;
   private launching: Promise<Generation> | null = null;
   private readonly retired = new Set<Generation>();
-  private readonly waiters: (() => void)[] = [];
-  private inUse = 0;
+  private readonly slots: PageSlots;
   private closed = false;
   private lastLaunchFailed = false;
   /** Pages made ahead for the next jobs, oldest first (at most one per page slot). */
@@ -114,10 +106,11 @@ export class BrowserPool {
     this.options = options;
     this.ownsTraffic = !options.traffic;
     this.traffic = options.traffic ?? new TrafficLayer({ log: options.log });
+    this.slots = new PageSlots(options.config.concurrency, options.onPagesInUse);
   }
 
   get pagesInUse(): number {
-    return this.inUse;
+    return this.slots.used;
   }
 
   health(): PoolHealth {
@@ -142,7 +135,7 @@ export class BrowserPool {
    * is BROWSER_CRASHED (the next call relaunches it).
    */
   async withPage<T>(fn: (page: Page, lease: PageLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquireSlot(signal);
+    await this.slots.acquire(signal);
     let gen: Generation | null = null;
     let fresh: FreshPage | null = null;
     try {
@@ -195,7 +188,7 @@ export class BrowserPool {
         if (gen.retiring && gen.active === 0) void this.closeGeneration(gen);
         else this.prepareSpare(gen); // if the job ended before its document loaded
       }
-      this.releaseSlot();
+      this.slots.release();
     }
   }
 
@@ -280,39 +273,6 @@ export class BrowserPool {
     await this.traffic.closeListener(fresh.egress);
   }
 
-  private async acquireSlot(signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw new CourierError('BROWSER_CRASHED', 'the browser pool is closed (the worker is shutting down)');
-    if (this.inUse < this.options.config.concurrency) {
-      this.setInUse(this.inUse + 1);
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.setInUse(this.inUse + 1);
-        resolve();
-      };
-      const onAbort = () => {
-        const index = this.waiters.indexOf(grant);
-        if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason instanceof Error ? signal.reason : new CourierError('JOB_TIMEOUT', 'the job was aborted while waiting for a free page'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(grant);
-    });
-  }
-
-  private releaseSlot(): void {
-    this.setInUse(this.inUse - 1);
-    const next = this.waiters.shift();
-    if (next) next();
-  }
-
-  private setInUse(count: number): void {
-    this.inUse = count;
-    this.options.onPagesInUse?.(count);
-  }
-
   private async generation(): Promise<Generation> {
     if (this.current && !this.current.dead && !this.current.retiring) return this.current;
     this.launching ??= this.launch().finally(() => {
@@ -323,58 +283,33 @@ export class BrowserPool {
 
   private async launch(): Promise<Generation> {
     const { config, log } = this.options;
-    const { sandbox, warning } = decideSandbox(config.chromiumSandbox, runningAsRoot());
-    if (warning && !this.sandboxWarned) {
-      this.sandboxWarned = true;
-      log[this.options.warnSandboxOff === false ? 'info' : 'warn']({ sandbox: false }, `Chromium's sandbox is off: ${warning}`);
-    }
     const started = Date.now();
-    let browser: Browser;
-    let executablePath: string;
+    let launched: Launched;
     try {
-      const args = chromiumArgs(egressArgs(await this.traffic.catchAllProxy()), { sandbox });
-      executablePath = findChromium(config.chromiumPath ?? undefined);
-      browser = await puppeteer.launch({
-        executablePath,
-        headless: headlessModeOf(executablePath),
-        args,
-        // Only what Chromium needs to run: none of the worker's secrets.
-        env: chromiumEnv(),
-        pipe: true,
-        // Some story captures legitimately take tens of seconds; a hung browser is caught by the phase budgets.
-        protocolTimeout: 120_000,
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-      });
+      launched = await launchGeneration({ config, log, traffic: this.traffic, onSandboxOff: (warning) => this.saySandboxOff(warning) });
     } catch (err) {
       this.lastLaunchFailed = true;
-      if (err instanceof CourierError) throw err;
-      throw new CourierError('BROWSER_CRASHED', `Chromium could not be launched: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
-    }
-    ignoreStreamErrorsAfterDeath(browser);
-    let targets: TargetWatch;
-    try {
-      targets = await TargetWatch.start(browser);
-    } catch (err) {
-      this.lastLaunchFailed = true;
-      await browser.close().catch(() => undefined);
-      throw new CourierError('BROWSER_CRASHED', `Chromium started but did not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw err;
     }
     this.lastLaunchFailed = false;
-    const gen: Generation = { browser, targets, pid: browser.process()?.pid ?? null, served: 0, active: 0, retiring: false, dead: false };
-    browser.on('disconnected', () => this.onDisconnected(gen));
+    const { gen, executablePath, rendererNice } = launched;
+    gen.browser.on('disconnected', () => this.onDisconnected(gen));
     if (this.closed) {
       await this.closeGeneration(gen);
       throw new CourierError('BROWSER_CRASHED', 'the browser pool closed while Chromium was starting');
     }
     const previous = this.current;
     this.current = gen;
-    // Before any page is made ahead, so every story's renderer is forked at the lower priority.
-    const rendererNice = gen.pid !== null && lowerRendererPriority(gen.pid).zygotes > 0 ? RENDERER_NICE : null;
     log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null, rendererNice }, 'chromium launched');
-    for (let i = 0; i < this.options.config.concurrency; i++) this.prepareSpare(gen);
+    for (let i = 0; i < config.concurrency; i++) this.prepareSpare(gen);
     return gen;
+  }
+
+  /** Once per pool: the worker warns at start; a one-shot command says it at info level, so its stderr stays for its result. */
+  private saySandboxOff(warning: string): void {
+    if (this.sandboxWarned) return;
+    this.sandboxWarned = true;
+    this.options.log[this.options.warnSandboxOff === false ? 'info' : 'warn']({ sandbox: false }, `Chromium's sandbox is off: ${warning}`);
   }
 
   private onDisconnected(gen: Generation): void {
@@ -400,14 +335,7 @@ export class BrowserPool {
 
   private async closeGeneration(gen: Generation): Promise<void> {
     this.retired.delete(gen);
-    gen.retiring = true;
-    if (!gen.dead) {
-      const closing = gen.browser.close().catch(() => undefined);
-      const timeout = new Promise((r) => setTimeout(r, 5000).unref());
-      await Promise.race([closing, timeout]);
-    }
-    gen.dead = true;
-    killProcessGroup(gen.pid);
+    await closeGeneration(gen);
   }
 }
 

@@ -1,13 +1,13 @@
 // The render engine's interface, shared by processors, the CLI and tests.
-import type { CaptureFormat, Mime } from '../artifacts/formats.js';
+import type { Capture, CaptureFormat } from '../artifacts/formats.js';
 import type { Viewport } from '../contracts/common.js';
 import type { Annotation } from '../contracts/screenshot.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
 import type { RefusedAttempt } from './traffic/refusals.js';
 
-// Formats and MIME types live with the files they describe (one table).
-export type { CaptureFormat } from '../artifacts/formats.js';
+// Formats, MIME types and what a capture is live with the files they describe (one table).
+export type { Capture, CaptureFormat } from '../artifacts/formats.js';
 
 export interface RenderRequest {
   /** The resolved story URL (see resolveStoryUrl). */
@@ -36,16 +36,6 @@ export interface RenderRequest {
   onPhase?: PhaseObserver;
 }
 
-export interface Capture {
-  format: CaptureFormat;
-  mime: Mime;
-  data: Buffer;
-  /** Pixel size of an image (element size × deviceScaleFactor); for a PDF, its page size in CSS px. */
-  width: number;
-  height: number;
-  /** Page count of a PDF, null for images. */
-  pages: number | null;
-}
 
 /** What the page did, for errors that explain themselves. */
 export interface PageDiagnostics {

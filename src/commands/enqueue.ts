@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { errorMessage } from '../errors.js';
-import { describeRedis, unreachableReason } from '../queue/connection.js';
-import { explainRedisError } from '../queue/redis-errors.js';
+import { describeRedis, unreachableReason } from '../redis/connection.js';
+import { explainRedisError } from '../redis/redis-errors.js';
 import { checkJob, createProducer, InvalidJobError, JobFailedError, WaitTimeoutError, type JobInputByQueue } from '../queue/producer.js';
 import { startCommand } from './shared.js';
 

@@ -2,8 +2,8 @@
 // schedule (add, update, unchanged, remove); exit 1 naming each invalid file
 // or conflict, with nothing changed.
 import type { Command } from 'commander';
-import { describeRedis, unreachableReason } from '../queue/connection.js';
-import { explainRedisError } from '../queue/redis-errors.js';
+import { describeRedis, unreachableReason } from '../redis/connection.js';
+import { explainRedisError } from '../redis/redis-errors.js';
 import { ScheduleSyncError, syncSchedules } from '../queue/schedules.js';
 import { fail, startCommand } from './shared.js';
 

@@ -29,7 +29,7 @@ import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { explainRedisError } from '../queue/redis-errors.js';
+import { explainRedisError } from '../redis/redis-errors.js';
 import { assertServiceUrlAllowed } from '../urls.js';
 import type { Receipt, ReceiptLedger } from './ledger.js';
 import { composeMessage, type Message, type MessageKind } from './messages.js';

@@ -13,7 +13,7 @@
 // On Sentinel and Cluster a receipt is only reported written once a
 // replica has it (`confirm`, WAIT 1): if the master dies right after the
 // write, the replica promoted in its place still knows the message was sent.
-import type { RedisClient } from '../queue/connection.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * 7 days. A job's retries with the default policy (3 attempts, exponential

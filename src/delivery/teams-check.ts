@@ -3,7 +3,7 @@
 import { withTimeout } from '../deadline.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
+import { TEAMS_CLOUD_SETTINGS } from '../teams-clouds.js';
 import { authorityOf } from './teams-connector.js';
 import { redactSecrets } from './teams-errors.js';
 import { createTeamsSender, type TeamsConfig } from './teams.js';

@@ -29,7 +29,7 @@ import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CardActivity } from './cards.js';
-import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
+import { TEAMS_CLOUD_SETTINGS } from '../teams-clouds.js';
 
 // MSAL ships a CommonJS and an ES module build. botframework-connector
 // requires the CommonJS one; loading the same one here keeps a single copy of

@@ -19,8 +19,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { abortReason } from '../deadline.js';
 import { CourierError } from '../errors.js';
-import type { RedisClient } from '../queue/connection.js';
-import { luaCommand } from '../queue/lua.js';
+import type { RedisClient } from '../redis/connection.js';
+import { luaCommand } from '../redis/lua.js';
 
 export interface PaceWindow {
   ms: number;

@@ -36,7 +36,7 @@ import { assertServiceUrlAllowed } from '../urls.js';
 import { afterRefusal, imageLadder, kb, takeStep, TEAMS_MESSAGE_MAX_BYTES, type ImageChoice, type ImagePath, type ImageStep } from './card-image.js';
 import { buildCard, cardActivity } from './cards.js';
 import type { Message } from './messages.js';
-import { TEAMS_CLOUD_SETTINGS } from './teams-clouds.js';
+import { TEAMS_CLOUD_SETTINGS } from '../teams-clouds.js';
 import { BotConnection, connectorFailure, conversationParameters } from './teams-connector.js';
 import { redactSecrets, toDeliveryError } from './teams-errors.js';
 import type { ChannelPace } from './teams-pace.js';

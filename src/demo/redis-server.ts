@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createRedisClient } from '../queue/connection.js';
+import { createRedisClient } from '../redis/connection.js';
 
 /** Test-only direct connection to one process (never for courier's own connections: see src/queue/connection.ts). */
 export async function redisAnswers(url: string, timeoutMs = 1500, options: RedisOptions = {}): Promise<boolean> {

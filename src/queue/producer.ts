@@ -16,7 +16,7 @@ import type { ScreenshotJobInput } from '../contracts/screenshot.js';
 import { withTimeout } from '../deadline.js';
 import { CourierError, codeOfReason, type ErrorCode } from '../errors.js';
 import { createAlertStore } from '../alerts/store.js';
-import { bullConnection, closeQuietly, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, queueClient, replicaConfirmer, type BullConnection } from '../redis/connection.js';
 import { createLogger, type Logger } from '../log.js';
 
 /** What a producer writes for each queue (defaults may be left out). */

@@ -25,8 +25,8 @@ import { createProcessors } from '../processors/index.js';
 import type { ProcessorRegistry } from '../processors/types.js';
 import { startHttpServer, type ReadinessOutcome, type RunningHttpServer } from '../server/http.js';
 import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
-import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from './connection.js';
-import { explainRedisError } from './redis-errors.js';
+import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from '../redis/connection.js';
+import { explainRedisError } from '../redis/redis-errors.js';
 import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './worker.js';
 
 /** How long /readyz and /metrics wait for Redis before saying it is not there. */

@@ -19,7 +19,7 @@ import type { Config } from '../config.js';
 import { JOB_SCHEMAS, QUEUE_NAMES, describeIssues, type QueueName } from '../contracts/index.js';
 import { scheduleFile, type ScheduleFile } from '../contracts/schedule.js';
 import { errorMessage } from '../errors.js';
-import { bullConnection, closeQuietly, createRedisClient, type RedisClient } from './connection.js';
+import { bullConnection, closeQuietly, createRedisClient, type RedisClient } from '../redis/connection.js';
 import { DEFAULT_JOB_OPTIONS } from './producer.js';
 
 export interface ScheduleEntry {

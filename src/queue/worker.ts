@@ -21,12 +21,12 @@ import { jobResult, type JobResult } from '../contracts/result.js';
 import { untilAborted } from '../deadline.js';
 import { CourierError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { observeAll, type Phase, type PhaseObserver } from '../phases.js';
+import { observeAll, phaseOf, type Phase, type PhaseObserver } from '../phases.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Processor, ProcessorDeps, ProcessorJob, ProcessorRegistry } from '../processors/types.js';
 import { closeWorker } from './close-worker.js';
-import { bullConnection } from './connection.js';
-import { explainRedisError } from './redis-errors.js';
+import { bullConnection } from '../redis/connection.js';
+import { explainRedisError } from '../redis/redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
 
 /**
@@ -143,7 +143,7 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     const final = unrecoverable || attempt >= maxAttempts;
     const outcome = final ? 'failed' : 'retried';
     const code = err instanceof CourierError ? err.code : 'UNEXPECTED';
-    const phase = (err instanceof CourierError ? err.phase : undefined) ?? currentPhase;
+    const phase = phaseOf(err) ?? currentPhase;
     deps.metrics.countJob(queue, outcome);
     deps.metrics.countJobError(queue, code, phase);
     deps.metrics.observePhase(queue, 'total', now() - startedAt, 'failed');

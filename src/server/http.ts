@@ -14,7 +14,7 @@ import { sep } from 'node:path';
 import { mimeOfFileName } from '../artifacts/formats.js';
 import { resolveInside } from '../artifacts/store.js';
 import type { Logger } from '../log.js';
-import { checkArtifactSignature } from './signing.js';
+import { checkArtifactSignature } from '../artifacts/signing.js';
 import type { Metrics } from './metrics.js';
 
 /** What a readiness check found: usable or not, and facts for people (shown in the /readyz body under the check's name). */

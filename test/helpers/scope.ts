@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import { createRedisClient, type RedisClient } from '../../src/redis/connection.js';
 import { flushPrefix, testPrefix, testRedisUrl } from '../setup/redis.js';
 
 /** A queue prefix of the test's own on the shared Redis (files run in parallel and never see each other's keys). */

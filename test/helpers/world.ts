@@ -14,7 +14,7 @@ import { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { SmtpSink } from '../../src/demo/smtp-sink.js';
 import { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { createLogger } from '../../src/log.js';
-import type { RedisClient } from '../../src/queue/connection.js';
+import type { RedisClient } from '../../src/redis/connection.js';
 import { createProducer, type Producer } from '../../src/queue/producer.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { freePort } from '../setup/redis.js';

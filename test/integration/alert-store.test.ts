@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INITIAL_STATE, transition, type AlertSettings, type AlertState, type Notification } from '../../src/alerts/state.js';
 import { alertKeys, alreadyEvaluated, createAlertStore, shouldAbandon, type AlertStore, type PendingNotification } from '../../src/alerts/store.js';
 import { createReceiptLedger } from '../../src/delivery/ledger.js';
-import type { RedisClient } from '../../src/queue/connection.js';
+import type { RedisClient } from '../../src/redis/connection.js';
 import { redisScope } from '../helpers/scope.js';
 
 const scope = redisScope('alert-store');

@@ -17,7 +17,7 @@ import { CourierError } from '../../src/errors.js';
 import { RedisServer } from '../setup/redis.js';
 import { parse, quietLogger, testConfig } from './email-fixtures.js';
 import { rejection } from '../helpers/rejection.js';
-import { createRedisClient, type RedisClient } from '../../src/queue/connection.js';
+import { createRedisClient, type RedisClient } from '../../src/redis/connection.js';
 
 let redisServer: RedisServer;
 let redis: RedisClient;

@@ -12,7 +12,7 @@ import { base64EncodedSize, createEmailSender, deterministicMessageId, IMAGE_CID
 import { composeMessage } from '../../src/delivery/messages.js';
 import type { EmailSender } from '../../src/delivery/types.js';
 import { createLogger } from '../../src/log.js';
-import { checkArtifactSignature } from '../../src/server/signing.js';
+import { checkArtifactSignature } from '../../src/artifacts/signing.js';
 import { captureStory, parse, quietLogger, reportInput, shareInput, testConfig, type StoryCapture } from './email-fixtures.js';
 
 const AUTH = { user: 'courier', pass: 'p@ss:w/rd%' };

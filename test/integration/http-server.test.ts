@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { createRedisClient, redisPing, type RedisClient } from '../../src/queue/connection.js';
+import { createRedisClient, redisPing, type RedisClient } from '../../src/redis/connection.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/server/http.js';
 import { createMetrics } from '../../src/server/metrics.js';
-import { signArtifactUrl } from '../../src/server/signing.js';
+import { signArtifactUrl } from '../../src/artifacts/signing.js';
 import { RedisServer } from '../setup/redis.js';
 
 const secret = 'a-test-secret-of-some-length';

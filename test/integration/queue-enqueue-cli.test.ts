@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobResult, type JobResult } from '../../src/contracts/result.js';
 import type { ToucanStack } from '../../src/demo/toucan-stack.js';
 import { fromRoot } from '../../src/paths.js';
-import { bullConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/redis/connection.js';
 import { tempDir } from '../helpers/scope.js';
 import { startWorld, type World } from '../helpers/world.js';
 

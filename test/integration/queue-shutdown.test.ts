@@ -5,7 +5,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ToucanStack } from '../../src/demo/toucan-stack.js';
-import { bullConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/redis/connection.js';
 import type { Producer } from '../../src/queue/producer.js';
 import { jobCompleted, jobStarted, spawnWorkerProcess, workerStarted, type WorkerProcess } from '../../src/demo/worker-process.js';
 import { startWorld, type World } from '../helpers/world.js';

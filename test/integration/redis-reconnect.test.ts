@@ -6,7 +6,7 @@
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeWorker } from '../../src/queue/close-worker.js';
-import { bullConnection, createRedisClient } from '../../src/queue/connection.js';
+import { bullConnection, createRedisClient } from '../../src/redis/connection.js';
 import { RedisServer, testPrefix } from '../setup/redis.js';
 
 let server: RedisServer;

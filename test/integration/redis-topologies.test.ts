@@ -17,7 +17,7 @@ import { RedisClusterGroup, SentinelGroup } from '../../src/demo/redis-topology.
 import { spawnWorkerProcess } from '../../src/demo/worker-process.js';
 import { checkRedis } from '../../src/doctor.js';
 import { createLogger } from '../../src/log.js';
-import { bullConnection, createRedisClient, replicaConfirmer, unreachableReason } from '../../src/queue/connection.js';
+import { bullConnection, createRedisClient, replicaConfirmer, unreachableReason } from '../../src/redis/connection.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { runCli } from '../fixtures/index.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';

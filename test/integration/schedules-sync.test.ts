@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { fromRoot } from '../../src/paths.js';
-import { bullConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/redis/connection.js';
 import { ScheduleSyncError, syncSchedules, type SyncStep } from '../../src/queue/schedules.js';
 import { redisScope, tempDir } from '../helpers/scope.js';
 

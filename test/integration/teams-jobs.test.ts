@@ -13,7 +13,7 @@ import type { QueueName } from '../../src/contracts/queues.js';
 import type { BotConnectorStandIn } from '../../src/demo/bot-connector.js';
 import { paceKey } from '../../src/delivery/teams-pace.js';
 import { createLogger } from '../../src/log.js';
-import { bullConnection } from '../../src/queue/connection.js';
+import { bullConnection } from '../../src/redis/connection.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/queue/runtime.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { startHttpServer } from '../../src/server/http.js';

@@ -17,7 +17,7 @@ import { createTeamsSender, type TeamsDeps } from '../../src/delivery/teams.js';
 import { checkPostBody } from '../../src/demo/teams-rules.js';
 import { CourierError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { checkArtifactSignature } from '../../src/server/signing.js';
+import { checkArtifactSignature } from '../../src/artifacts/signing.js';
 import { rejection } from '../helpers/rejection.js';
 import { cardImage, chartPng, configFor as configWith, findElement, register as registerWith, shareMessage, targetOf } from '../helpers/teams.js';
 

@@ -1,7 +1,7 @@
 // The one deadline helper every "wait at most" in src/ goes through.
 import { describe, expect, it } from 'vitest';
 import { untilAborted, withTimeout } from '../../src/deadline.js';
-import { runPhase } from '../../src/phases.js';
+import { phaseOf, runPhase } from '../../src/phases.js';
 import { CourierError } from '../../src/errors.js';
 
 const never = new Promise<never>(() => undefined);
@@ -38,6 +38,14 @@ describe('untilAborted', () => {
 describe('runPhase budget', () => {
   it("fails with the phase's over-budget error and tags it with the phase", async () => {
     const run = runPhase('open', () => never, { budgetMs: 5, overBudget: () => new CourierError('NAVIGATION_FAILED', 'open: too slow') });
-    await expect(run).rejects.toMatchObject({ code: 'NAVIGATION_FAILED', phase: 'open' });
+    const err: unknown = await run.catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NAVIGATION_FAILED' });
+    expect(phaseOf(err)).toBe('open');
+  });
+
+  it('keeps the innermost phase when phases nest', async () => {
+    const inner = () => runPhase('capture', () => Promise.reject(new CourierError('BROWSER_CRASHED', 'gone')));
+    const err: unknown = await runPhase('render', inner).catch((e: unknown) => e);
+    expect(phaseOf(err)).toBe('capture');
   });
 });

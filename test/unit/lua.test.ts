@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
-import { LUA_SCRIPTS, luaSource, type LuaScript } from '../../src/queue/lua.js';
+import { LUA_SCRIPTS, luaSource, type LuaScript } from '../../src/redis/lua.js';
 
 describe('lua/', () => {
   it('holds exactly the scripts courier defines', () => {

@@ -1,6 +1,6 @@
 // The reasons a worker logs when Redis fails (instead of "Redis unreachable?"), pure.
 import { describe, expect, it } from 'vitest';
-import { explainRedisError } from '../../src/queue/redis-errors.js';
+import { explainRedisError } from '../../src/redis/redis-errors.js';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 

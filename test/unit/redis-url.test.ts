@@ -1,7 +1,7 @@
 // REDIS_URL forms (CONTRACT §2) and the Cluster prefix rule, pure.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { clusterPrefixProblem, hashTagOf, parseRedisUrl, redactRedisUrl, type RedisTarget } from '../../src/queue/redis-url.js';
+import { clusterPrefixProblem, hashTagOf, parseRedisUrl, redactRedisUrl, type RedisTarget } from '../../src/redis/redis-url.js';
 
 function target(url: string): RedisTarget {
   const parsed = parseRedisUrl(url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkArtifactSignature, signArtifactUrl } from '../../src/server/signing.js';
+import { checkArtifactSignature, signArtifactUrl } from '../../src/artifacts/signing.js';
 
 const secret = 'a-long-enough-test-secret';
 const publicUrl = new URL('https://courier.corp.com/');

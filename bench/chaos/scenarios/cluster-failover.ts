@@ -7,8 +7,8 @@
 // same worker process goes on by itself.
 import type { Scenario } from '../scenario.js';
 import { burstWithPostInFlight } from '../failover-burst.js';
-import { createRedisClient, whereIsRedis } from '../../../src/queue/connection.js';
-import { redisTarget } from '../../../src/queue/redis-url.js';
+import { createRedisClient, whereIsRedis } from '../../../src/redis/connection.js';
+import { redisTarget } from '../../../src/redis/redis-url.js';
 
 export const clusterFailover: Scenario = {
   id: 'cluster',

@@ -11,7 +11,6 @@
 import { once } from 'node:events';
 import type { ConnectionOptions, Queue, RedisOptions as BullRedisOptions } from 'bullmq';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { Config } from '../config.js';
 import { timeoutSignal, untilAborted, withTimeout } from '../deadline.js';
 import type { Logger } from '../log.js';
 import './ioredis-fixes.js';
@@ -19,6 +18,14 @@ import { explainRedisError } from './redis-errors.js';
 import { clusterPrefixProblem, formatAddress, redactRedisUrl, redisTarget, type RedisTarget, type RedisTopology } from './redis-url.js';
 
 export type RedisClient = Redis | Cluster;
+
+/** The two settings this room needs (Config has them; the room sits below config, so it names them itself). */
+export interface RedisSettings {
+  /** REDIS_URL, as parsed by redis-url.ts. */
+  redisUrl: string;
+  /** QUEUE_PREFIX: on a Cluster it must hold a hash tag. */
+  queuePrefix: string;
+}
 
 /**
  * How a connection behaves while Redis is away:
@@ -30,11 +37,11 @@ export type RedisClient = Redis | Cluster;
 export type BullRole = 'blocking' | 'producer';
 
 /** The URL for messages: the password, if any, replaced. */
-export function describeRedis(config: Pick<Config, 'redisUrl'>): string {
+export function describeRedis(config: Pick<RedisSettings, 'redisUrl'>): string {
   return redactRedisUrl(config.redisUrl);
 }
 
-export function topologyOf(config: Pick<Config, 'redisUrl'>): RedisTopology {
+export function topologyOf(config: Pick<RedisSettings, 'redisUrl'>): RedisTopology {
   return redisTarget(config.redisUrl).topology;
 }
 
@@ -103,7 +110,7 @@ function clusterClient(target: RedisTarget, extra: ClusterExtra): Cluster {
   );
 }
 
-function checkedTarget(config: Pick<Config, 'redisUrl'> & Partial<Pick<Config, 'queuePrefix'>>): RedisTarget {
+function checkedTarget(config: Pick<RedisSettings, 'redisUrl'> & Partial<Pick<RedisSettings, 'queuePrefix'>>): RedisTarget {
   const target = redisTarget(config.redisUrl);
   const problem = config.queuePrefix === undefined ? null : clusterPrefixProblem(target, config.queuePrefix);
   if (problem) throw new Error(problem);
@@ -122,7 +129,7 @@ const ROLE_OPTIONS: Record<BullRole, RedisOptions> = {
 };
 
 /** The `connection` for one BullMQ Queue, Worker or QueueEvents. */
-export function bullConnection(config: Pick<Config, 'redisUrl' | 'queuePrefix'>, role: BullRole): BullConnection {
+export function bullConnection(config: RedisSettings, role: BullRole): BullConnection {
   const target = checkedTarget(config);
   if (target.topology !== 'cluster') {
     // ioredis' own options; BullMQ's type of them differs only in not allowing `retryStrategy: null`, which is not used.
@@ -163,7 +170,7 @@ export async function queueClient(queue: Queue, connection: BullConnection): Pro
  * so a PING while Redis is away fails at once instead of waiting. `once`
  * (doctor): not connected until connect(), which tries once.
  */
-export function createRedisClient(config: Pick<Config, 'redisUrl'>, options: { failFast?: boolean; once?: boolean } = {}): RedisClient {
+export function createRedisClient(config: Pick<RedisSettings, 'redisUrl'>, options: { failFast?: boolean; once?: boolean } = {}): RedisClient {
   const target = redisTarget(config.redisUrl);
   const failFast = options.failFast === true || options.once === true;
   const extra: RedisOptions = { maxRetriesPerRequest: failFast ? 0 : 1, enableOfflineQueue: !failFast, connectTimeout: 5000 };
@@ -202,7 +209,7 @@ export async function connectOnce(client: RedisClient): Promise<void> {
  * One connection attempt and a PING within `timeoutMs` (commands that must
  * not hang while a client reconnects): null when Redis answers, else why not.
  */
-export async function unreachableReason(config: Pick<Config, 'redisUrl'>, timeoutMs: number): Promise<string | null> {
+export async function unreachableReason(config: Pick<RedisSettings, 'redisUrl'>, timeoutMs: number): Promise<string | null> {
   const client = createRedisClient(config, { once: true });
   try {
     await withTimeout(
@@ -266,7 +273,7 @@ async function slotMaster(cluster: Cluster, prefix: string): Promise<Redis | nul
 }
 
 /** Which topology courier uses and which node is master now (for /readyz, doctor and logs). */
-export async function whereIsRedis(client: RedisClient, config: Pick<Config, 'redisUrl' | 'queuePrefix'>): Promise<RedisWhereabouts> {
+export async function whereIsRedis(client: RedisClient, config: RedisSettings): Promise<RedisWhereabouts> {
   const target = redisTarget(config.redisUrl);
   if (client instanceof Cluster) {
     // Asked of the Cluster (CLUSTER SLOTS), not the client's cache: that one only learns of a failover at its next MOVED.
@@ -285,7 +292,7 @@ export async function whereIsRedis(client: RedisClient, config: Pick<Config, 're
 }
 
 export interface ReplicaConfirmOptions {
-  config: Pick<Config, 'redisUrl' | 'queuePrefix'>;
+  config: RedisSettings;
   log: Logger;
   /** How long to wait for a replica (WAIT's timeout). */
   timeoutMs?: number;
