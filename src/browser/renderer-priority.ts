@@ -63,15 +63,44 @@ export interface Lowered {
  * system without /proc lowers nothing (`zygotes: 0`).
  */
 export function lowerRendererPriority(browserPid: number, nice = RENDERER_NICE): Lowered {
-  const tree = descendantsOf(browserPid).flatMap((pid) => {
+  const lowered: Lowered = { zygotes: 0, renderers: 0 };
+  for (const pid of priorityTargets(chromiumTree(browserPid)).zygotes) if (lower(pid, nice)) lowered.zygotes += 1;
+  // Looked for again once the zygotes are lowered: a renderer forked while
+  // the first look was under way is missing from it, yet was forked at the
+  // old priority. Any renderer forked from now on inherits the new one.
+  const lowerRenderers = () => {
+    let renderers = 0;
+    let threads = 0;
+    for (const pid of priorityTargets(chromiumTree(browserPid)).renderers) {
+      const tids = threadsOf(pid);
+      threads += tids.filter((tid) => {
+        const priority = priorityOf(tid);
+        return priority !== null && priority >= 0 && priority !== nice;
+      }).length;
+      if (tids.filter((tid) => lower(tid, nice)).length > 0) renderers += 1;
+    }
+    return { renderers, threads };
+  };
+  lowered.renderers = lowerRenderers().renderers;
+  // A thread a renderer started while its threads were being lowered began
+  // at the old priority: a pass that still found one goes round again.
+  for (let pass = 0; pass < 3 && lowerRenderers().threads > 0; pass++);
+  return lowered;
+}
+
+function chromiumTree(browserPid: number): ChromiumProcess[] {
+  return descendantsOf(browserPid).flatMap((pid) => {
     const commandLine = commandLineOf(pid);
     return commandLine === null ? [] : [{ pid, commandLine }];
   });
-  const targets = priorityTargets(tree);
-  const lowered: Lowered = { zygotes: 0, renderers: 0 };
-  for (const pid of targets.zygotes) if (lower(pid, nice)) lowered.zygotes += 1;
-  for (const pid of targets.renderers) if (threadsOf(pid).filter((tid) => lower(tid, nice)).length > 0) lowered.renderers += 1;
-  return lowered;
+}
+
+function priorityOf(tid: number): number | null {
+  try {
+    return getPriority(tid);
+  } catch {
+    return null; // gone
+  }
 }
 
 function lower(tid: number, nice: number): boolean {
