@@ -140,6 +140,13 @@ export const VARIABLES = {
   }),
   SELECTOR: variable({ field: 'selector', type: text, default: '.tc-slide__content, .tc-story', doc: 'default element to wait for and capture' }),
   BUSY_SELECTOR: variable({ field: 'busySelector', type: text, default: '[aria-busy="true"]', doc: 'while an element matching it is visible, the story is still loading' }),
+  IGNORE_SELECTOR: variable({
+    field: 'ignoreSelector',
+    type: text,
+    default: '',
+    shownDefault: 'empty',
+    doc: "elements whose endless motion never counts as loading (decoration: a ticker, a live badge), a CSS selector list; a job's `ignore` adds to it ([Rendering](docs/rendering.md#decoration-is-not-a-loader))",
+  }),
   SELECTOR_TIMEOUT_MS: variable({
     field: 'selectorTimeoutMs',
     type: wholeNumber(100, 3_600_000, 'milliseconds, a whole number from 100'),

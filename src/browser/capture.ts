@@ -3,6 +3,7 @@
 import { imageSize } from 'image-size';
 import { PDFDocument } from 'pdf-lib';
 import type { CDPSession, ElementHandle, Page } from 'puppeteer-core';
+import sharp, { type OverlayOptions } from 'sharp';
 import { CourierError } from '../errors.js';
 import { OVERLAY_ID } from './annotate.js';
 import { mimeOf } from '../artifacts/formats.js';
@@ -11,13 +12,23 @@ import type { Capture, CaptureFormat } from './types.js';
 
 const JPEG_QUALITY = 85;
 const CAPTURE_ATTR = 'data-courier-capture';
+/**
+ * The largest side of one capture, in device pixels. Chromium draws a
+ * capture into one texture, and GPU textures stop at 16,384 px (beyond, a
+ * tall capture repeats its top: puppeteer#1576); half of that leaves room.
+ * A taller (or wider) element is captured in tiles, stitched with sharp.
+ */
+export const MAX_TILE_PX = 8_192;
 
 /**
  * `clip`: the element's box as the readiness probe last saw it, when wholly
  * in view (PageFacts.clip); null when it is not, or not known.
  */
-export async function captureElement(page: Page, cdp: CDPSession, selector: string, format: CaptureFormat, clip: ElementClip | null): Promise<Capture> {
-  if (format !== 'pdf' && clip) return captureInView(cdp, clip, format);
+export async function captureElement(page: Page, cdp: CDPSession, selector: string, format: CaptureFormat, clip: ElementClip | null, tilePx = MAX_TILE_PX): Promise<Capture> {
+  if (format !== 'pdf' && clip) {
+    const device = { width: Math.round(clip.width * clip.scale), height: Math.round(clip.height * clip.scale) };
+    return device.width > tilePx || device.height > tilePx ? captureTiles(cdp, clip, format, tilePx) : captureInView(cdp, clip, format);
+  }
   const element = await page.$(selector);
   if (!element) throw new CourierError('SELECTOR_TIMEOUT', `capture: the element ${JSON.stringify(selector)} disappeared after the story was ready`);
   return format === 'pdf' ? captureElementPdf(page, element) : captureElementImage(element, format);
@@ -46,6 +57,30 @@ async function captureInView(cdp: CDPSession, clip: ElementClip, format: 'png' |
     captureBeyondViewport: false,
   });
   return imageCapture(format, Buffer.from(data, 'base64'));
+}
+
+/**
+ * An element larger than one texture, in view (the viewport grew to it:
+ * whole-view.ts): captured in tiles of at most `tilePx` device pixels a
+ * side, each a clip of the same page at the same moment (the page is ready
+ * and its decoration stilled), stitched into one picture.
+ */
+async function captureTiles(cdp: CDPSession, clip: ElementClip, format: 'png' | 'jpeg', tilePx: number): Promise<Capture> {
+  const whole = roundRectangle(clip);
+  const step = Math.max(1, Math.floor(tilePx / clip.scale));
+  const tiles: OverlayOptions[] = [];
+  for (let y = 0; y < whole.height; y += step) {
+    for (let x = 0; x < whole.width; x += step) {
+      const part = { x: whole.x + x, y: whole.y + y, width: Math.min(step, whole.width - x), height: Math.min(step, whole.height - y) };
+      // Lossless tiles, quick to encode: the stitched picture is encoded once, in the job's format.
+      const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, clip: { ...part, scale: clip.scale }, captureBeyondViewport: false });
+      tiles.push({ input: Buffer.from(data, 'base64'), left: Math.round(x * clip.scale), top: Math.round(y * clip.scale) });
+    }
+  }
+  const size = { width: Math.round(whole.width * clip.scale), height: Math.round(whole.height * clip.scale) };
+  const canvas = sharp({ create: { ...size, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 1 } }, limitInputPixels: false }).composite(tiles);
+  const data = format === 'jpeg' ? await canvas.flatten().jpeg({ quality: JPEG_QUALITY }).toBuffer() : await canvas.png().toBuffer();
+  return imageCapture(format, data);
 }
 
 /** Whole device pixels, as puppeteer rounds a clip (so both paths give the same picture). */

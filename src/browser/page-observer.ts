@@ -14,6 +14,7 @@ import { RefusalLedger } from './traffic/refusals.js';
 import type { PageDiagnostics } from './types.js';
 
 const MAX_LISTED = 10;
+const MAX_REMEMBERED_URLS = 5_000;
 
 interface Tracked {
   method: string;
@@ -48,6 +49,8 @@ export class PageObserver {
   private cdp: CDPSession | null = null;
   /** Requests in flight, by Chromium's request id: a request seen twice (a font, a merged preload) is one entry. */
   private readonly inFlight = new Map<string, Tracked>();
+  /** Every URL the page asked Chromium for (the first few thousand): a picture missing from it was never requested. */
+  private readonly requestedUrls = new Set<string>();
   private lastNetworkActivityAt = Date.now();
   private readonly networkWaiters = new Set<() => void>();
   private crash: PageCrashedError | null = null;
@@ -99,6 +102,7 @@ export class PageObserver {
     cdp.on('Network.requestWillBeSent', (e) => {
       // A beacon is fire-and-forget: the page never waits for it.
       if (!/^https?:/.test(e.request.url) || e.type === 'Ping') return;
+      if (this.requestedUrls.size < MAX_REMEMBERED_URLS) this.requestedUrls.add(e.request.url);
       this.inFlight.set(e.requestId, { method: e.request.method, url: e.request.url, startedAt: Date.now() });
       this.networkActivity();
     });
@@ -136,6 +140,11 @@ export class PageObserver {
     if (!this.cdp) return true;
     const { cookies } = await this.cdp.send('Network.getCookies', { urls: [url] });
     return cookies.length > 0;
+  }
+
+  /** Whether the page asked for this URL (as far as remembered: a page past the bound counts as having asked). */
+  wasRequested(url: string): boolean {
+    return this.requestedUrls.has(url) || this.requestedUrls.size >= MAX_REMEMBERED_URLS;
   }
 
   get crashed(): boolean {

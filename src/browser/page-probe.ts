@@ -10,17 +10,23 @@
 // installProbe runs in the page: it must be self-contained (no imports, no
 // closures over this module). It is sent as source text, together with
 // pageUnmet, so both are judged by the same rules in the page and in tests.
+import { createMotion, MOTION_OPTIONS, type Motion, type MotionOptions } from './page-motion.js';
 import { pageUnmet, TIMER_CHAIN_BUDGET_MS, TIMER_MAX_DELAY_MS, type PageFacts, type QuietLimits } from './readiness.js';
 
 export interface ProbeOptions {
   timerMaxDelayMs: number;
   timerChainBudgetMs: number;
+  motion: MotionOptions;
 }
 
 /** What the probe watches: the job's element and busy indicators (told with each settle()). */
 export interface ProbeTarget {
   selector: string;
   busySelector: string;
+  /** Elements whose motion is never waited for (IGNORE_SELECTOR and the job's `ignore`, joined), or null. */
+  ignore: string | null;
+  /** Answer at once when the element is larger than the viewport: the render grows it (whole-view.ts). */
+  growable: boolean;
 }
 
 /** Where the probe lives in the page (a global nobody else uses). */
@@ -39,16 +45,23 @@ export const NAME_SHIM = "if (!('__name' in globalThis)) Object.defineProperty(g
  * for it before its job is known.
  */
 export function probeScript(): string {
-  const options: ProbeOptions = { timerMaxDelayMs: TIMER_MAX_DELAY_MS, timerChainBudgetMs: TIMER_CHAIN_BUDGET_MS };
-  return `${NAME_SHIM}\n(${installProbe.toString()})(${JSON.stringify(options)}, ${JSON.stringify(PROBE_GLOBAL)}, ${pageUnmet.toString()});`;
+  const options: ProbeOptions = { timerMaxDelayMs: TIMER_MAX_DELAY_MS, timerChainBudgetMs: TIMER_CHAIN_BUDGET_MS, motion: MOTION_OPTIONS };
+  return `${NAME_SHIM}\n(${installProbe.toString()})(${JSON.stringify(options)}, ${JSON.stringify(PROBE_GLOBAL)}, ${pageUnmet.toString()}, ${createMotion.toString()});`;
 }
 
 export interface Probe {
   settle(target: ProbeTarget, quiet: QuietLimits, maxWaitMs: number, early?: QuietLimits): Promise<PageFacts>;
+  /** Resets the decoration found at the last settle() to its start, for the capture; names what it did. */
+  still(): string[];
 }
 
 /** Runs in the page. */
-export function installProbe(options: ProbeOptions, globalName: string, unmet: (facts: PageFacts, quiet: QuietLimits) => string[]): void {
+export function installProbe(
+  options: ProbeOptions,
+  globalName: string,
+  unmet: (facts: PageFacts, quiet: QuietLimits) => string[],
+  motionOf: (options: MotionOptions, draws: Map<unknown, number>, describe: (node: Node | null) => string, visible: (el: Element) => boolean) => Motion,
+): void {
   // The story is the top document; frames inside it are part of its pixels but not probed.
   if (window !== window.top) return;
   const now = () => performance.now();
@@ -58,11 +71,15 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
   let lastChange = 'the document started loading';
   // Every change counted: equal counts at two moments mean nothing changed in between.
   let changes = 0;
-  const touch = (what: string): void => {
+  // `node`: where the change came from (null: the page as a whole), so endless decoration can be told apart (page-motion.ts).
+  const touch = (what: string, node: Node | null = null): void => {
     lastChangeAt = now();
     lastChange = what;
     changes += 1;
+    motion?.note(node, what, lastChangeAt);
   };
+  // Set once its helpers below exist; the observers that call touch() first run after that.
+  let motion: Motion | null = null;
   // Frames produced since the last change, counted by settle()'s frame callbacks.
   let quietFrames = 0;
   let lastFrameAt = 0;
@@ -82,11 +99,6 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     if (!target) return true;
     return target.contains(node) || node.contains(target) || (document.head?.contains(node) ?? false);
   };
-  const overlaps = (node: Element, target: Element, box: DOMRect): boolean => {
-    if (target.contains(node)) return true;
-    const r = node.getBoundingClientRect();
-    return r.right > box.left && r.left < box.right && r.bottom > box.top && r.top < box.bottom;
-  };
   const visible = (el: Element): boolean => {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) return false;
@@ -98,7 +110,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
     const target = element();
     for (const record of records) {
       if (affects(record.target, target)) {
-        touch(`DOM change in ${describe(record.target)}`);
+        touch(`DOM change in ${describe(record.target)}`, record.target);
         return;
       }
     }
@@ -122,6 +134,7 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
 
   // Canvas drawing: the last draw call per canvas (ECharts, Chart.js and WebGL charts draw every animation frame).
   const draws = new Map<unknown, number>();
+  motion = motionOf(options.motion, draws, describe, visible);
   const instrument = (proto: object | undefined, methods: string[]): void => {
     for (const name of methods) wrap<{ canvas?: unknown }>(proto, name, (self) => void draws.set(self.canvas, now()));
   };
@@ -132,10 +145,10 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
 
   // Fonts and pictures arriving, animations ending: changes with no DOM mutation.
   document.fonts.addEventListener('loadingdone', () => touch('a web font finished loading'));
-  const onEnd = (event: Event) => touch(`${event.type} on ${describe(event.target as Node)}`);
+  const onEnd = (event: Event) => touch(`${event.type} on ${describe(event.target as Node)}`, event.target as Node);
   for (const type of ['transitionend', 'transitioncancel', 'animationend', 'animationcancel']) document.addEventListener(type, onEnd, true);
   document.addEventListener('load', (event) => {
-    if (event.target instanceof HTMLImageElement) touch(`picture ${describe(event.target)} arrived`);
+    if (event.target instanceof HTMLImageElement) touch(`picture ${describe(event.target)} arrived`, event.target);
   }, true);
 
   // Short timers: the page's pending work (a debounce, "replace the spinner in 500 ms").
@@ -183,51 +196,102 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
   });
 
   let lastBox = '';
+  /** The last change that counts for quiet (decoration and ignored motion left out: page-motion.ts). */
+  let countedAt = 0;
+  /** Per canvas, the last draw already noted as a change. */
+  const noted = new Map<unknown, number>();
+  /** Where a picture lies when that may be why Chromium never asked for it. */
+  const whereIs = (img: HTMLImageElement): string | null => {
+    const r = img.getBoundingClientRect();
+    const lazy = img.loading === 'lazy' ? ', loading=lazy' : '';
+    if (r.top >= window.innerHeight) return `below the fold${lazy}`;
+    if (r.left >= window.innerWidth) return `right of the fold${lazy}`;
+    return lazy ? lazy.slice(2) : null;
+  };
+  /** A picture its own scrolling box hides (a carousel's next slide) is not part of the picture. */
+  const clippedAway = (el: Element, target: Element): boolean => {
+    const r = el.getBoundingClientRect();
+    for (let a = el.parentElement; a && a !== target.parentElement; a = a.parentElement) {
+      if (getComputedStyle(a).overflow === 'visible') continue;
+      const c = a.getBoundingClientRect();
+      if (r.right <= c.left || r.left >= c.right || r.bottom <= c.top || r.top >= c.bottom) return true;
+    }
+    return false;
+  };
+  const renderMarks = (target: Element): PageFacts['marks'] => {
+    const marks = Array.from(target.querySelectorAll('[data-render-complete]'));
+    if (target.hasAttribute('data-render-complete')) marks.push(target);
+    const containers = Array.from(target.querySelectorAll('[data-shared-items-count]'));
+    if (target.hasAttribute('data-shared-items-count')) containers.push(target);
+    if (marks.length === 0 && containers.length === 0) return null;
+    const waiting: string[] = [];
+    const open = marks.filter((m) => m.getAttribute('data-render-complete') !== 'true').length;
+    if (open > 0) waiting.push(`${open} of ${marks.length} marked element(s) have not set data-render-complete="true"`);
+    for (const c of containers) {
+      const expected = Number(c.getAttribute('data-shared-items-count'));
+      const items = c.querySelectorAll('[data-shared-item]').length;
+      if (items < expected) waiting.push(`${items} of ${expected} shared items (data-shared-items-count on ${describe(c)}) are on the page`);
+    }
+    return { complete: waiting.length === 0, waiting: waiting.join('; ') };
+  };
+  const renderErrors = (): string[] =>
+    Array.from(document.querySelectorAll('[data-render-error]'), (el) => {
+      const said = el.getAttribute('data-render-error') ?? '';
+      return (said && said !== 'true' ? said : (el.textContent ?? '').trim() || `data-render-error on ${describe(el)}`).slice(0, 300);
+    });
   const facts = (): PageFacts => {
     const at = now();
     const target = element();
     let busyVisible = 0;
     for (const el of Array.from(document.querySelectorAll(watched?.busySelector ?? ':not(*)'))) if (visible(el)) busyVisible += 1;
-    const loaders: string[] = [];
-    const animations: string[] = [];
+    let loaders: string[] = [];
+    let decoration: string[] = [];
+    let animations: string[] = [];
     const imagesPending: string[] = [];
+    const imageNotes: Record<string, string> = {};
     let clip: PageFacts['clip'] = null;
+    let box: PageFacts['box'] = null;
+    let marks: PageFacts['marks'] = null;
+    let lastAt = lastChangeAt;
+    let last = lastChange;
+    const view = { width: window.innerWidth, height: window.innerHeight };
     if (target) {
-      const box = target.getBoundingClientRect();
-      const whole = window.scrollX === 0 && window.scrollY === 0 && box.left >= 0 && box.top >= 0 && box.right <= window.innerWidth && box.bottom <= window.innerHeight;
-      if (whole && box.width > 0 && box.height > 0) clip = { x: box.left, y: box.top, width: box.width, height: box.height, scale: window.devicePixelRatio };
-      const boxKey = [box.x, box.y, box.width, box.height].map(Math.round).join(',');
+      const rect = target.getBoundingClientRect();
+      box = { x: rect.x + window.scrollX, y: rect.y + window.scrollY, width: rect.width, height: rect.height };
+      const whole = window.scrollX === 0 && window.scrollY === 0 && rect.left >= 0 && rect.top >= 0 && rect.right <= view.width && rect.bottom <= view.height;
+      if (whole && rect.width > 0 && rect.height > 0) clip = { x: rect.left, y: rect.top, width: rect.width, height: rect.height, scale: window.devicePixelRatio };
+      // The viewport is part of the key: growing it (whole-view.ts) is a change, so what it brings into view is waited for.
+      const boxKey = [rect.x, rect.y, rect.width, rect.height, view.width, view.height].map(Math.round).join(',');
       if (boxKey !== lastBox) {
-        if (lastBox) touch(`the element moved or resized (${boxKey})`);
+        if (lastBox) touch(`the element moved or resized, or the viewport grew (${boxKey})`);
         lastBox = boxKey;
       }
-      for (const animation of document.getAnimations()) {
-        if (animation.playState !== 'running') continue;
-        const effect = animation.effect as KeyframeEffect | null;
-        const node = effect?.target;
-        if (!node || !overlaps(node, target, box) || !visible(node)) continue;
-        const name = animation instanceof CSSAnimation ? `CSSAnimation ${animation.animationName}` : animation instanceof CSSTransition ? `CSSTransition ${animation.transitionProperty}` : 'animation';
-        const what = `${name} on ${describe(node)}`;
-        if (effect.getComputedTiming().iterations === Infinity) loaders.push(what);
-        else {
-          animations.push(what);
-          touch(what);
-        }
-      }
-      for (const smil of Array.from(target.querySelectorAll('animate, animateTransform, animateMotion'))) {
-        if (smil.getAttribute('repeatCount') === 'indefinite' && smil.parentElement && visible(smil.parentElement)) loaders.push(`SVG <${smil.tagName}> on ${describe(smil.parentElement)}`);
-      }
-      for (const img of Array.from(target.querySelectorAll('img'))) {
-        if (!img.complete && !(img.loading === 'lazy' && !visible(img))) imagesPending.push(img.currentSrc || img.src);
-      }
       for (const [canvas, drawnAt] of draws) {
-        if (drawnAt > lastChangeAt && canvas instanceof Node && affects(canvas, target)) {
-          lastChangeAt = drawnAt;
+        if (drawnAt > (noted.get(canvas) ?? 0) && canvas instanceof Node && affects(canvas, target)) {
+          noted.set(canvas, drawnAt);
+          lastChangeAt = Math.max(lastChangeAt, drawnAt);
           lastChange = `canvas drawing in ${describe(canvas)}`;
           changes += 1;
+          motion.note(canvas, lastChange, drawnAt);
         }
       }
+      const judged = motion.judge(target, rect, watched?.ignore ?? null, at);
+      ({ loaders, decoration, animations } = judged);
+      [lastAt, last] = [judged.lastAt, judged.last];
+      if (animations.length > 0) {
+        [lastChangeAt, lastChange] = [at, animations[0]!];
+        changes += 1;
+      }
+      for (const img of Array.from(target.querySelectorAll('img'))) {
+        if (img.complete || !visible(img) || clippedAway(img, target)) continue;
+        const url = img.currentSrc || img.src;
+        imagesPending.push(url);
+        const where = whereIs(img);
+        if (where) imageNotes[url] = where;
+      }
+      marks = renderMarks(target);
     }
+    countedAt = lastAt;
     let timersPending = 0;
     for (const chainStart of timers.values()) if (at - chainStart <= options.timerChainBudgetMs) timersPending += 1;
     return {
@@ -236,16 +300,22 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
       selectorVisible: target !== null && visible(target),
       busyVisible,
       loaders,
+      decoration,
       animations,
       fontsLoading: document.fonts.status === 'loading',
       imagesPending,
+      imageNotes,
       timersPending,
       requestsPending,
-      quietForMs: at - lastChangeAt,
-      quietFrames: lastChangeAt > lastFrameAt ? 0 : quietFrames,
-      lastChange,
+      quietForMs: at - lastAt,
+      quietFrames: lastAt > lastFrameAt ? 0 : quietFrames,
+      lastChange: last,
       changes,
       clip,
+      box,
+      view,
+      marks,
+      renderErrors: renderErrors(),
     };
   };
 
@@ -260,11 +330,13 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
         const seen = facts();
         if (isFrame) {
           // A frame with no change since the previous one adds to the quiet count.
-          quietFrames = lastChangeAt > lastFrameAt ? 0 : quietFrames + 1;
+          quietFrames = countedAt > lastFrameAt ? 0 : quietFrames + 1;
           lastFrameAt = now();
           seen.quietFrames = quietFrames;
         }
-        if (unmet(seen, quiet).length === 0 || (early && unmet(seen, early).length === 0) || now() - started >= maxWaitMs) {
+        // Answer at once too when Node has to act: the story marked an error, or the element outgrew the viewport.
+        const act = (seen.renderErrors?.length ?? 0) > 0 || (target.growable && seen.box != null && (seen.box.x + seen.box.width > seen.view!.width + 0.5 || seen.box.y + seen.box.height > seen.view!.height + 0.5));
+        if (act || unmet(seen, quiet).length === 0 || (early && unmet(seen, early).length === 0) || now() - started >= maxWaitMs) {
           resolve(seen);
           return;
         }
@@ -283,5 +355,6 @@ export function installProbe(options: ProbeOptions, globalName: string, unmet: (
       check(false);
     });
 
-  Object.defineProperty(window, globalName, { value: Object.freeze({ settle }), configurable: false, enumerable: false });
+  const still = (): string[] => motion.still();
+  Object.defineProperty(window, globalName, { value: Object.freeze({ settle, still }), configurable: false, enumerable: false });
 }

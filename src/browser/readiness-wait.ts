@@ -6,6 +6,7 @@
 // until the deadline, then reported as unresponsive: it may recover, but it
 // never holds the job past its budget.
 import type { Page } from 'puppeteer-core';
+import { CourierError } from '../errors.js';
 import { PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import { PROBE_GLOBAL, type Probe, type ProbeTarget } from './page-probe.js';
 import { assessReadiness, DEFAULT_LIMITS, pageUnmet, type Limits, type NetworkState, type PageFacts, type ReadinessVerdict } from './readiness.js';
@@ -31,7 +32,22 @@ export interface ReadinessOutcome {
  */
 export type AlmostReady = (facts: PageFacts) => void;
 
-export async function waitUntilReady(page: Page, observer: PageObserver, target: ProbeTarget, deadline: number, limits: Limits = DEFAULT_LIMITS, onAlmostReady?: AlmostReady): Promise<ReadinessOutcome> {
+/** Brings the whole element into view (render.ts, with whole-view.ts's rules). */
+export interface WholeView {
+  /** Grows the viewport if the element needs it: true when it grew (the page is then asked again). */
+  fit(facts: PageFacts): Promise<boolean>;
+  /** Why part of the element cannot be brought into view, once that is known (then it cannot count as ready). */
+  readonly unseen: string | null;
+}
+
+export interface WaitOptions {
+  limits?: Limits;
+  onAlmostReady?: AlmostReady;
+  view?: WholeView;
+}
+
+export async function waitUntilReady(page: Page, observer: PageObserver, target: ProbeTarget, deadline: number, options: WaitOptions = {}): Promise<ReadinessOutcome> {
+  const { limits = DEFAULT_LIMITS, onAlmostReady, view } = options;
   let facts: PageFacts | null = null;
   let pending: Promise<PageFacts> | null = null;
   let silentSince: number | null = null;
@@ -43,7 +59,8 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
     const left = deadline - Date.now();
     const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
     const early = toldAlmost ? undefined : almost;
-    pending ??= page.evaluate((name, t, q, maxWaitMs, e) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs, e), PROBE_GLOBAL, target, quiet, wait, early);
+    const asked = { ...target, growable: target.growable && view?.unseen == null };
+    pending ??= page.evaluate((name, t, q, maxWaitMs, e) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs, e), PROBE_GLOBAL, asked, quiet, wait, early);
     try {
       // The grace may run past the deadline: a page that answers late is slow, not hung.
       facts = await observer.call('readiness', wait + ANSWER_GRACE_MS, () => pending!);
@@ -59,8 +76,14 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
       }
       continue;
     }
+    const errors = facts.renderErrors ?? [];
+    if (errors.length > 0) {
+      // The story says it failed: no use waiting for it (Kibana's data-render-error).
+      throw new CourierError('DATA_FAILED', `ready: the story marked itself in error (data-render-error): ${errors.map((m) => JSON.stringify(m)).join(', ')}`);
+    }
+    if (asked.growable && view && (await view.fit(facts))) continue;
     const network = observer.network();
-    const verdict = assessReadiness(facts, network, limits);
+    const verdict = assessReadiness(facts, network, limits, view?.unseen != null);
     if (verdict.ready || deadline - Date.now() <= 0) return { verdict, facts, network };
     if (!toldAlmost && pageUnmet(facts, almost).length === 0) {
       // Once only: the page answers early just this time. With a request in flight, a capture now would rarely be kept.

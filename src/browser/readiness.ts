@@ -11,6 +11,12 @@
 //              own fetch/XHR calls see it), and none ended in the last moments;
 //   quiet      nothing changed in the element (DOM, attributes, canvas
 //              drawing, box) for QUIET_MS.
+// Endless motion that is decoration (a pulsing badge, a ticker, a looping
+// Lottie beside drawn content; or anything IGNORE_SELECTOR / `ignore`
+// names) is not a loader and not a change: page-motion.ts tells the two
+// apart. A page that marks itself (data-render-complete, Kibana's
+// data-shared-items-count) is judged by its marks instead; one that marks
+// an error (data-render-error) fails at once.
 // Judged on what the page does, not only on what it declares: the facts
 // come from observers installed at document start (page-probe.ts) and from
 // the browser's own network events (page-observer.ts).
@@ -27,13 +33,17 @@ export interface PageFacts {
   selectorVisible: boolean;
   /** Visible elements matching BUSY_SELECTOR. */
   busyVisible: number;
-  /** Endless animations visible over the element, described ("CSSAnimation spin on div.spinner"). */
+  /** Endless animations visible over the element that look like loaders, described ("CSSAnimation spin on div.spinner: it turns"). */
   loaders: string[];
+  /** Endless motion judged decoration or ignored, described with why: not waited for, reset for the capture. */
+  decoration?: string[];
   /** Finite animations and transitions running over the element. */
   animations: string[];
   fontsLoading: boolean;
   /** Pictures in the element that have not arrived (their URLs). */
   imagesPending: string[];
+  /** Where a pending picture lies when that may be why it was never asked for ("below the fold, loading=lazy"), by URL. */
+  imageNotes?: Record<string, string>;
   /** Pending short timers that still count as the page's work. */
   timersPending: number;
   /** fetch() and XMLHttpRequest calls of the page's scripts not answered yet. */
@@ -53,6 +63,27 @@ export interface PageFacts {
    * A move or resize counts as a change, so equal `changes` mean the same box.
    */
   clip: ElementClip | null;
+  /** The element's box in the document (CSS px, scroll included), and the viewport's size: whether it is wholly in view. */
+  box?: Box | null;
+  view?: { width: number; height: number };
+  /** The page's own marks (data-render-complete …), when it gives any: they decide instead of the rules below. */
+  marks?: RenderMarks | null;
+  /** Messages of data-render-error marks: the story says it failed. */
+  renderErrors?: string[];
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Kibana's signals: data-render-complete on the element or its panels, data-shared-items-count against [data-shared-item]. */
+export interface RenderMarks {
+  complete: boolean;
+  /** What is still unmarked, in words ("3 of 8 panels have not marked data-render-complete=true"). */
+  waiting: string;
 }
 
 export interface ElementClip {
@@ -77,7 +108,7 @@ export interface NetworkState {
   quietForMs: number;
 }
 
-export type Condition = 'selector' | 'busy' | 'loader' | 'fonts' | 'images' | 'animation' | 'timers' | 'network' | 'quiet' | 'unresponsive';
+export type Condition = 'selector' | 'busy' | 'marks' | 'unseen' | 'loader' | 'fonts' | 'images' | 'animation' | 'timers' | 'network' | 'quiet' | 'unresponsive';
 
 export interface Limits {
   /** How long the element must stay unchanged… */
@@ -113,11 +144,21 @@ export const TIMER_MAX_DELAY_MS = 2_000;
  */
 export const TIMER_CHAIN_BUDGET_MS = 3_000;
 
-/** The conditions the page alone can judge. Runs in the page too: keep it self-contained. */
+/**
+ * The conditions the page alone can judge. Runs in the page too: keep it
+ * self-contained. A page that marks its own state (facts.marks) is judged
+ * by its marks, the element, busy indicators and fonts: nothing else it
+ * does then holds the capture back (a poll, a ticker, a long animation).
+ */
 export function pageUnmet(facts: PageFacts, quiet: QuietLimits): Condition[] {
   const unmet: Condition[] = [];
   if (!facts.documentParsed || !facts.selectorVisible) unmet.push('selector');
   if (facts.busyVisible > 0) unmet.push('busy');
+  if (facts.marks) {
+    if (!facts.marks.complete) unmet.push('marks');
+    if (facts.fontsLoading) unmet.push('fonts');
+    return unmet;
+  }
   if (facts.loaders.length > 0) unmet.push('loader');
   if (facts.fontsLoading) unmet.push('fonts');
   if (facts.imagesPending.length > 0) unmet.push('images');
@@ -133,10 +174,16 @@ export interface ReadinessVerdict {
   unmet: Condition[];
 }
 
-/** The whole verdict: the page's conditions and the network's. `facts` is null when the page did not answer. */
-export function assessReadiness(facts: PageFacts | null, network: NetworkState, limits: Limits = DEFAULT_LIMITS): ReadinessVerdict {
+/**
+ * The whole verdict: the page's conditions and the network's. `facts` is
+ * null when the page did not answer. `unseen`: part of the element could
+ * not be brought into view (whole-view.ts), so it cannot count as ready.
+ */
+export function assessReadiness(facts: PageFacts | null, network: NetworkState, limits: Limits = DEFAULT_LIMITS, unseen = false): ReadinessVerdict {
   const unmet = facts ? pageUnmet(facts, limits) : ['unresponsive' as const];
-  const networkBusy = network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs;
+  if (unseen) unmet.push('unseen');
+  // The page's marks speak for its requests too (a poll or a stream keeps going after "complete").
+  const networkBusy = !facts?.marks && (network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs);
   if (networkBusy && !unmet.includes('network')) unmet.push('network');
   return { ready: unmet.length === 0, unmet };
 }
@@ -148,6 +195,10 @@ export interface Explanation {
   network: NetworkState;
   /** ms since the page last answered, when it stopped answering. */
   unresponsiveForMs?: number;
+  /** URLs Chromium was asked for by the page: a pending picture missing from it was never requested. */
+  requested?: (url: string) => boolean;
+  /** Why part of the element was never in view (whole-view.ts), when it was not. */
+  unseen?: string;
 }
 
 const MAX_NAMED = 3;
@@ -158,9 +209,11 @@ export function describeUnmet(unmet: readonly Condition[], e: Explanation): stri
   const words: Record<Condition, () => string> = {
     selector: () => (f && !f.documentParsed ? 'the story document never finished loading' : `no visible element matches ${JSON.stringify(e.selector)}`),
     busy: () => `a busy indicator ${JSON.stringify(e.busySelector)} is still visible`,
+    marks: () => `the story marks its own state, and ${f?.marks?.waiting ?? 'it never marked itself complete'}`,
+    unseen: () => `part of the element was never in view (${e.unseen ?? 'it is larger than the viewport'})`,
     loader: () => `a loading animation is visible in the story (${named(f?.loaders ?? [])})`,
     fonts: () => 'web fonts were still loading',
-    images: () => `pictures had not arrived (${named(f?.imagesPending ?? [])})`,
+    images: () => describeImages(f?.imagesPending ?? [], f?.imageNotes ?? {}, e.requested),
     animation: () => `an animation was still running (${named(f?.animations ?? [])})`,
     timers: () => `the page had ${f?.timersPending ?? 0} short timer(s) pending (a debounced query or a delayed draw)`,
     network: () => {
@@ -173,6 +226,16 @@ export function describeUnmet(unmet: readonly Condition[], e: Explanation): stri
     unresponsive: () => `the page stopped responding: its main thread is busy without end (a script in an endless loop?)${e.unresponsiveForMs ? `, for the last ${seconds(e.unresponsiveForMs)}` : ''}`,
   };
   return unmet.map((c) => words[c]()).join('; ');
+}
+
+/** Pictures that Chromium never requested are named as such: no slow server to look for. */
+function describeImages(pending: readonly string[], notes: Record<string, string>, requested?: (url: string) => boolean): string {
+  const never = requested ? pending.filter((url) => !requested(url)) : [];
+  const late = pending.filter((url) => !never.includes(url));
+  const parts: string[] = [];
+  if (late.length > 0) parts.push(`pictures had not arrived (${named(late)})`);
+  if (never.length > 0) parts.push(`pictures were never requested by Chromium (${named(never.map((url) => `${url}: never requested${notes[url] ? `: ${notes[url]}` : ''}`))})`);
+  return parts.join('; ');
 }
 
 export function describeRequest(r: InFlightRequest): string {

@@ -22,9 +22,11 @@ import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
 import { DEFAULT_LIMITS, describeUnmet, type ElementClip, type PageFacts } from './readiness.js';
-import { waitUntilReady, type ReadinessOutcome } from './readiness-wait.js';
+import { waitUntilReady, type ReadinessOutcome, type WholeView } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
+import { PROBE_GLOBAL, type Probe } from './page-probe.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
+import { fitView } from './whole-view.js';
 import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
@@ -36,7 +38,7 @@ const TIMEOUT_SCREENSHOT_MS = 3_000;
 const CALL_GRACE_MS = 1_000;
 
 export interface RendererDeps {
-  config: Pick<Config, 'frontendUrl' | 'backendUrl' | 'allowedOrigins' | 'busySelector'>;
+  config: Pick<Config, 'frontendUrl' | 'backendUrl' | 'allowedOrigins' | 'busySelector'> & Partial<Pick<Config, 'ignoreSelector'>>;
   pool: BrowserPool;
   log: Logger;
 }
@@ -65,6 +67,11 @@ class StorySession {
   phase: Phase = 'open';
   private readyFacts: PageFacts | null = null;
   private earlyCapture: { changes: number; capture: Promise<Capture[]> } | null = null;
+  /** Why part of the element could not be brought into view (null: all of it was, or it fits). */
+  private unseen: string | null = null;
+  private growths = 0;
+  /** What the page kept moving that was not waited for (decoration, ignored), named in the log and result. */
+  private ignoredMotion: string[] = [];
   /** Ends this job's mark on the pool's capture gate (null: not capturing). */
   private endCapturing: (() => void) | null = null;
   private readonly page: Page;
@@ -106,14 +113,14 @@ class StorySession {
       'capture',
       async () => {
         this.beginCapturing();
-        captures = (await this.keptEarlyCapture()) ?? (await this.captureAll(this.readyFacts?.clip ?? null));
+        captures = (await this.keptEarlyCapture()) ?? (await this.stillDecoration(), await this.captureAll(this.readyFacts?.clip ?? null));
       },
       PHASE_BUDGET_MS.capture,
     );
     this.endCapturing?.();
     this.lease.egress.bind(null);
     this.reportMisbehaviour();
-    return { captures, timings, diagnostics: this.observer.diagnostics };
+    return { captures, timings, diagnostics: { ...this.observer.diagnostics, ignoredMotion: this.ignoredMotion } };
   }
 
   private async inPhase(phase: Phase, work: () => Promise<void>, budgetMs?: number): Promise<number> {
@@ -189,11 +196,58 @@ class StorySession {
 
   // ── ready ───────────────────────────────────────────────────────────────
   private async waitUntilReady(deadline: number): Promise<void> {
-    const target = { selector: this.request.selector, busySelector: this.deps.config.busySelector };
-    const outcome = await waitUntilReady(this.page, this.observer, target, deadline, DEFAULT_LIMITS, this.mayCaptureEarly() ? (facts) => this.startEarlyCapture(facts) : undefined);
+    const ignore = [this.deps.config.ignoreSelector ?? '', ...(this.request.ignore ?? [])].map((s) => s.trim()).filter((s) => s.length > 0);
+    const target = { selector: this.request.selector, busySelector: this.deps.config.busySelector, ignore: ignore.length > 0 ? ignore.join(', ') : null, growable: true };
+    const outcome = await waitUntilReady(this.page, this.observer, target, deadline, {
+      limits: DEFAULT_LIMITS,
+      onAlmostReady: this.mayCaptureEarly() ? (facts) => this.startEarlyCapture(facts) : undefined,
+      view: this.wholeView(),
+    });
     if (!outcome.verdict.ready) throw await this.notReady(outcome);
     this.readyFacts = outcome.facts;
-    this.log.debug({ url: this.request.url.toString(), lastChange: outcome.facts?.lastChange, quietForMs: outcome.facts?.quietForMs, quietFrames: outcome.facts?.quietFrames }, 'story ready');
+    this.ignoredMotion = outcome.facts?.decoration ?? [];
+    this.log.debug({ url: this.request.url.toString(), lastChange: outcome.facts?.lastChange, quietForMs: outcome.facts?.quietForMs, quietFrames: outcome.facts?.quietFrames, viewport: this.story.viewportNow }, 'story ready');
+    if (this.ignoredMotion.length > 0) this.log.info({ story: this.request.url.toString(), ignoredMotion: this.ignoredMotion }, 'the story keeps moving: its decoration was not waited for, and is captured at its start');
+  }
+
+  /** Grows the viewport to the element (whole-view.ts) before it is judged, and again when it outgrows it. */
+  private wholeView(): WholeView {
+    const unseen = () => this.unseen;
+    return {
+      get unseen() {
+        return unseen();
+      },
+      fit: (facts) => this.growToElement(facts),
+    };
+  }
+
+  private async growToElement(facts: PageFacts): Promise<boolean> {
+    if (!facts.box || !facts.selectorVisible) return false;
+    const fit = fitView(facts.box, this.story.viewportNow ?? this.request.viewport, this.growths);
+    if (fit.kind === 'fits') return false;
+    if (fit.kind === 'too-large') {
+      this.unseen = fit.why;
+      return false;
+    }
+    this.growths += 1;
+    this.log.debug({ url: this.request.url.toString(), viewport: fit.viewport, growths: this.growths }, 'viewport grown to the element');
+    await this.observer.call('grow', PHASE_BUDGET_MS.annotate, async () => {
+      await this.story.setViewport(fit.viewport);
+      // The clip is taken from the unscrolled page: the whole element now fits, so nothing needs scrolling.
+      await this.page.evaluate(() => window.scrollTo(0, 0));
+    });
+    return true;
+  }
+
+  /** Declared decoration goes back to its start for the capture (Playwright does the same), then a frame is drawn. */
+  private async stillDecoration(): Promise<void> {
+    if (this.ignoredMotion.length === 0) return;
+    await this.observer.call('capture', PHASE_BUDGET_MS.capture, () =>
+      this.page.evaluate(async (name) => {
+        (window as unknown as Record<string, Probe>)[name]!.still();
+        await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      }, PROBE_GLOBAL),
+    );
   }
 
   /**
@@ -226,7 +280,8 @@ class StorySession {
     const early = this.earlyCapture;
     if (!early) return null;
     this.earlyCapture = null;
-    const kept = this.readyFacts !== null && this.readyFacts.changes === early.changes;
+    // Decoration is reset to its start before the capture: a picture taken before that is not the one wanted.
+    const kept = this.readyFacts !== null && this.readyFacts.changes === early.changes && this.ignoredMotion.length === 0;
     this.log.debug({ url: this.request.url.toString(), kept, changes: [early.changes, this.readyFacts?.changes] }, kept ? 'early capture kept' : 'early capture dropped: the page changed after it began');
     try {
       const captures = await early.capture;
@@ -247,6 +302,8 @@ class StorySession {
       facts: outcome.facts,
       network: outcome.network,
       unresponsiveForMs: outcome.unresponsiveForMs,
+      requested: (url) => observer.wasRequested(url),
+      unseen: this.unseen ?? undefined,
     });
     const parts = [
       `waiting for selector ${JSON.stringify(request.selector)} failed: timeout ${request.timeoutMs}ms exceeded`,

@@ -43,6 +43,11 @@ export class StoryPage {
     this.observer.policy = job.policy;
   }
 
+  /** The viewport set last (null before any). */
+  get viewportNow(): Viewport | null {
+    return this.viewport;
+  }
+
   async setViewport(viewport: Viewport): Promise<void> {
     const same = this.viewport && this.viewport.width === viewport.width && this.viewport.height === viewport.height && this.viewport.deviceScaleFactor === viewport.deviceScaleFactor;
     if (same) return;

@@ -23,6 +23,8 @@ export interface RenderRequest {
   /** Bearer token sent to BACKEND_URL's origin only. */
   token?: string;
   annotations?: Annotation[];
+  /** Selectors whose motion is never waited for (the job's `ignore`), added to IGNORE_SELECTOR. */
+  ignore?: string[];
   /**
    * Where to keep a screenshot of the page as it was when readiness timed out
    * (absolute file path). The path appears in the SELECTOR_TIMEOUT message.
@@ -50,6 +52,8 @@ export interface PageDiagnostics {
   consoleErrorCount: number;
   /** Dialogs the story opened (alert, confirm, prompt), dismissed so it renders on. */
   dialogs: string[];
+  /** Endless motion the story kept up that was not waited for (decoration, or ignored by selector), with why. */
+  ignoredMotion?: string[];
 }
 
 export interface RenderTimings {

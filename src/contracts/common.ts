@@ -47,6 +47,8 @@ export const auth = z.strictObject({
 export const selector = z.string().min(1).max(1000);
 export const timeoutMs = z.number().int().min(100).max(600_000);
 export const label = z.string().max(300);
+/** Selectors whose endless motion is decoration, added to IGNORE_SELECTOR (CONTRACT §3). */
+export const ignore = z.array(selector).max(50);
 
 export const emailTarget = z.strictObject({
   type: z.literal('email'),
@@ -83,6 +85,7 @@ export const storyFields = {
   viewport: viewport.default({ width: 1280, height: 618, deviceScaleFactor: 1 }),
   lang: lang.optional(),
   timezone: timezone.optional(),
+  ignore: ignore.optional(),
   auth: auth.optional(),
   link: z.url({ protocol: /^https?$/ }).optional(),
   deliver: targets,

@@ -27,6 +27,8 @@ export const refusedHow = z.enum(['request', 'navigation', 'redirect', 'iframe',
 export const jobDiagnostics = z.strictObject({
   /** Every attempt to reach outside the allowed origins, refused: its URL (or host:port) and how it was made. */
   refused: z.array(z.strictObject({ url: z.string(), how: refusedHow })),
+  /** Endless motion the story kept up that was not waited for (decoration, or matched by IGNORE_SELECTOR / `ignore`), with why. */
+  ignoredMotion: z.array(z.string()).optional(),
 });
 
 export const jobResult = z.strictObject({

@@ -24,6 +24,8 @@ export interface RenderSettings {
   lang?: string;
   timezone?: string;
   auth?: { token: string };
+  /** Selectors whose motion is never waited for (added to IGNORE_SELECTOR). */
+  ignore?: string[];
 }
 
 /** One story of a job as the job states it. */
@@ -51,6 +53,7 @@ export function renderRequest(settings: RenderSettings, story: StoryRender, conf
     timezone: settings.timezone,
     token: settings.auth?.token,
     annotations: story.annotations,
+    ...(settings.ignore && settings.ignore.length > 0 ? { ignore: settings.ignore } : {}),
   };
 }
 

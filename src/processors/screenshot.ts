@@ -70,7 +70,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   return {
     artifacts: [artifact],
     deliveries,
-    diagnostics: { refused: rendered.diagnostics.refused },
+    diagnostics: { refused: rendered.diagnostics.refused, ...(rendered.diagnostics.ignoredMotion?.length ? { ignoredMotion: rendered.diagnostics.ignoredMotion } : {}) },
     timings: {
       openMs,
       readyMs,
