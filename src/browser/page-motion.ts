@@ -116,7 +116,7 @@ export function createMotion(options: MotionOptions, draws: Map<unknown, number>
   const near = (a: DOMRect, b: DOMRect, by: number): boolean => b.right > a.left - by && b.left < a.right + by && b.bottom > a.top - by && b.top < a.bottom + by;
   /** Drawn content of the element under `mover` or within nearPx of it, movers left out. */
   const drawnNear = (mover: Element, r: DOMRect, target: Element, movers: Element[]): boolean => {
-    const d = options.nearPx / 2;
+    const d = options.nearPx;
     const xs = [r.left - d, r.left + r.width / 4, r.left + r.width / 2, r.left + (3 * r.width) / 4, r.right + d];
     const ys = [r.top - d, r.top + r.height / 2, r.bottom + d];
     const seen = new Set<Element>();

@@ -181,7 +181,7 @@ export interface ReadinessVerdict {
  */
 export function assessReadiness(facts: PageFacts | null, network: NetworkState, limits: Limits = DEFAULT_LIMITS, unseen = false): ReadinessVerdict {
   const unmet = facts ? pageUnmet(facts, limits) : ['unresponsive' as const];
-  if (unseen) unmet.push('unseen');
+  if (unseen) unmet.unshift('unseen');
   // The page's marks speak for its requests too (a poll or a stream keeps going after "complete").
   const networkBusy = !facts?.marks && (network.inFlight.length > 0 || network.quietForMs < limits.networkQuietMs);
   if (networkBusy && !unmet.includes('network')) unmet.push('network');

@@ -45,7 +45,7 @@ export function fitView(box: Box, current: Viewport, growths: number): Fit {
   const height = Math.max(current.height, bottom);
   const scale = current.deviceScaleFactor;
   if (width > MAX_VIEW.width || height > MAX_VIEW.height || width * height * scale * scale > MAX_VIEW_DEVICE_PIXELS) {
-    return { kind: 'too-large', why: `the element is ${size} at scale ${scale}, more than courier shows at once (${MAX_VIEW.width}×${MAX_VIEW.height} CSS px, ${MAX_VIEW_DEVICE_PIXELS / 1e6} million device pixels)` };
+    return { kind: 'too-large', why: `the element is ${size} at scale ${scale}, more than courier shows at once: ${MAX_VIEW.width}×${MAX_VIEW.height} CSS px, ${MAX_VIEW_DEVICE_PIXELS / 1e6} million device pixels` };
   }
   return { kind: 'grow', viewport: { width, height, deviceScaleFactor: scale } };
 }
