@@ -25,7 +25,7 @@ export default tseslint.config(
     // Scripts that run inside the story page (browser globals, no type info).
     files: ['demo/site/**/*.js', 'test/fixtures/gallery/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { ...globals.browser, echarts: 'readonly', Chart: 'readonly', d3: 'readonly' } },
+    languageOptions: { globals: { ...globals.browser, echarts: 'readonly', Chart: 'readonly', d3: 'readonly', lottie: 'readonly' } },
   },
   {
     files: ['*.js', 'bin/*.js'],

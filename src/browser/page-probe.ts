@@ -196,6 +196,7 @@ export function installProbe(
   });
 
   let lastBox = '';
+  let lastView = '';
   /** The last change that counts for quiet (decoration and ignored motion left out: page-motion.ts). */
   let countedAt = 0;
   /** Per canvas, the last draw already noted as a change. */
@@ -260,11 +261,16 @@ export function installProbe(
       box = { x: rect.x + window.scrollX, y: rect.y + window.scrollY, width: rect.width, height: rect.height };
       const whole = window.scrollX === 0 && window.scrollY === 0 && rect.left >= 0 && rect.top >= 0 && rect.right <= view.width && rect.bottom <= view.height;
       if (whole && rect.width > 0 && rect.height > 0) clip = { x: rect.left, y: rect.top, width: rect.width, height: rect.height, scale: window.devicePixelRatio };
-      // The viewport is part of the key: growing it (whole-view.ts) is a change, so what it brings into view is waited for.
-      const boxKey = [rect.x, rect.y, rect.width, rect.height, view.width, view.height].map(Math.round).join(',');
+      const boxKey = [rect.x, rect.y, rect.width, rect.height].map(Math.round).join(',');
       if (boxKey !== lastBox) {
-        if (lastBox) touch(`the element moved or resized, or the viewport grew (${boxKey})`);
+        if (lastBox) touch(`the element moved or resized (${boxKey})`);
         lastBox = boxKey;
+      }
+      // Growing the viewport (whole-view.ts) is a change too, so what it brings into view is waited for.
+      const viewKey = `${view.width}×${view.height}`;
+      if (viewKey !== lastView) {
+        if (lastView) touch(`the viewport grew to ${viewKey}`);
+        lastView = viewKey;
       }
       for (const [canvas, drawnAt] of draws) {
         if (drawnAt > (noted.get(canvas) ?? 0) && canvas instanceof Node && affects(canvas, target)) {

@@ -112,3 +112,31 @@ describe('a timeout explains itself', () => {
     expect(text).toBe('the page stopped responding: its main thread is busy without end (a script in an endless loop?), for the last 4.8 s');
   });
 });
+
+describe('whole dashboards: marks, parts never seen, pictures never requested (issue 21)', () => {
+  it("a page's own marks decide: pending marks hold it, complete marks release it whatever else it does", () => {
+    const busyElsewhere: PageFacts = { ...settled, quietForMs: 0, quietFrames: 0, timersPending: 2, animations: ['CSSAnimation x on div'] };
+    expect(pageUnmet({ ...busyElsewhere, marks: { complete: false, waiting: '1 of 3 marked element(s) have not set data-render-complete="true"' } }, DEFAULT_LIMITS)).toEqual(['marks']);
+    expect(pageUnmet({ ...busyElsewhere, marks: { complete: true, waiting: '' } }, DEFAULT_LIMITS)).toEqual([]);
+    // …and a request the page keeps open does not hold a marked page either.
+    const openFeed: NetworkState = { inFlight: [{ method: 'GET', url: 'http://api/feed', ageMs: 9000 }], quietForMs: 9000 };
+    expect(assessReadiness({ ...settled, marks: { complete: true, waiting: '' } }, openFeed).ready).toBe(true);
+    expect(assessReadiness(settled, openFeed).ready).toBe(false);
+  });
+
+  it('a part of the element never in view cannot count as ready, and is named first', () => {
+    const verdict = assessReadiness(settled, quietNetwork, DEFAULT_LIMITS, true);
+    expect(verdict).toEqual({ ready: false, unmet: ['unseen'] });
+    expect(describeUnmet(verdict.unmet, { ...explainOf(settled), unseen: 'the element is 1000×40000 px' })).toBe('part of the element was never in view (the element is 1000×40000 px)');
+  });
+
+  it('a picture Chromium never requested is named as such, with where it lies', () => {
+    const facts = { ...settled, imagesPending: ['/late.png', '/below.png'], imageNotes: { '/below.png': 'below the fold, loading=lazy' } };
+    const said = describeUnmet(['images'], { ...explainOf(facts), requested: (url) => url === '/late.png' });
+    expect(said).toBe('pictures had not arrived (/late.png); pictures were never requested by Chromium (/below.png: never requested: below the fold, loading=lazy)');
+  });
+});
+
+function explainOf(facts: PageFacts) {
+  return { selector: '.tc-story', busySelector: '[aria-busy="true"]', facts, network: quietNetwork };
+}
