@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePng, differingShare } from '../../test/helpers/image.js';
-import { GALLERY_STORIES, type GalleryStack } from '../../test/fixtures/gallery/stack.js';
+import { GALLERY_STORIES, HOME_STORIES, type GalleryStack } from '../../test/fixtures/gallery/stack.js';
 import type { CourierClient, JobRecord } from './courier.js';
 import { storyJob } from './environment.js';
 import { descendantsOf } from './proc-tree.js';
@@ -30,7 +30,8 @@ export async function checkGallery(client: CourierClient, gallery: GalleryStack,
     return readFileSync(join(artifactsDir, record.artifactPath));
   };
   const checks: GalleryCheck[] = [];
-  for (const story of GALLERY_STORIES) {
+  // The old gallery and the tall and living stories of issue 21 alike.
+  for (const story of [...GALLERY_STORIES, ...HOME_STORIES]) {
     const [moving, still] = await Promise.all([client.once(storyJob(gallery, story)), client.once(storyJob(gallery, story, { still: true }))]);
     checks.push({ story, differing: differingShare(decodePng(picture(moving)), decodePng(picture(still))) });
   }

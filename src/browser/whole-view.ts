@@ -11,7 +11,7 @@
 // Growing beats scrolling through the page (Grafana's scrollForElements):
 // a window-virtualised list unmounts the rows it scrolled past, so after a
 // scroll-through only the last screen is drawn; and the capture of a tall
-// element grows the viewport anyway. Measured in bench/tall-view.ts
+// element grows the viewport anyway. Measured by bench/lib/tall-view.ts (`npm run bench:tall`)
 // (docs/performance.md).
 //
 // Pure: the render asks, and sets the viewport it is told.
