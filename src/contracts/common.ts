@@ -57,6 +57,8 @@ export const emailTarget = z.strictObject({
   bcc: z.array(z.email()).max(100).default([]),
   subject: z.string().max(300).optional(),
   message: z.string().max(10_000).optional(),
+  /** The language of this target's message; wins over the job's `lang` for its recipients. */
+  lang: lang.optional(),
 });
 
 export const teamsTarget = z.strictObject({
@@ -65,6 +67,8 @@ export const teamsTarget = z.strictObject({
   tenantId: z.string().min(1).max(100).optional(),
   channelId: z.string().min(1).max(300),
   message: z.string().max(10_000).optional(),
+  /** The language of this target's card; wins over the job's `lang`. */
+  lang: lang.optional(),
 });
 
 export const target = z.discriminatedUnion('type', [emailTarget, teamsTarget]);

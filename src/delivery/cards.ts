@@ -14,9 +14,14 @@
 // readable but can never form a link. Emphasis (*x*) is left alone: it can
 // only change how a fact looks, not where a click goes.
 //
+// Words: the message's come translated (messages.ts); the card's own few
+// (the note's label, the document line) from the catalogue of the message's
+// language, which the card also names in its `lang`.
+//
 // Pure apart from reading the template file once.
 import { readFileSync } from 'node:fs';
 import { Template } from 'adaptivecards-templating';
+import { translator } from '../i18n/translate.js';
 import { fromRoot } from '../paths.js';
 import type { Message, MessageKind } from './messages.js';
 
@@ -30,6 +35,8 @@ export interface CardImage {
 
 /** The data the card template is filled with; every field is present so no `${…}` is left unexpanded. */
 export interface CardData {
+  /** The card's language: the primary subtag (the Adaptive Cards schema takes an ISO 639 code, not a region). */
+  lang: string;
   accent: 'accent' | 'attention' | 'good' | 'warning';
   /** The kind in words ("Resolved"), above the title. */
   kindLabel: string;
@@ -75,12 +82,17 @@ export function inertMarkdown(text: string): string {
   return text.replace(/\]([([:])/g, `]${ZERO_WIDTH_SPACE}$1`).replace(/</g, `<${ZERO_WIDTH_SPACE}`);
 }
 
+/** The primary language subtag of a BCP 47 tag (fr-FR → fr). */
+export function cardLang(tag: string): string {
+  return tag.split('-')[0]?.toLowerCase() || 'en';
+}
+
 export function cardData(message: Message, image: CardImage | null): CardData {
+  const { t } = translator(message.lang);
   const subtitle = [message.smallApp, message.time].filter((part): part is string => typeof part === 'string' && part.length > 0).join(' · ');
-  const document = message.document
-    ? { line: `PDF report · ${message.document.pages} ${message.document.pages === 1 ? 'page' : 'pages'} · ${message.document.filename}` }
-    : null;
+  const document = message.document ? { line: t('document.line', { pages: message.document.pages, filename: message.document.filename }) } : null;
   return {
+    lang: cardLang(message.lang),
     accent: ACCENT[message.kind],
     kindLabel: message.label,
     title: message.title,
@@ -89,7 +101,7 @@ export function cardData(message: Message, image: CardImage | null): CardData {
     fallbackText: message.summary,
     image,
     comment: message.comment ? { author: message.comment.author, text: message.comment.text } : null,
-    note: message.note ? { label: message.sharedBy ? `Message from ${message.sharedBy}` : 'Message', text: message.note } : null,
+    note: message.note ? { label: message.sharedBy ? t('note.from', { name: message.sharedBy }) : t('note.label'), text: message.note } : null,
     document,
     facts: message.facts.map((f) => ({ title: inertMarkdown(f.label), value: inertMarkdown(f.value) })),
     action: message.action ? { title: message.action.label, url: message.action.url } : null,
@@ -117,8 +129,12 @@ export function loadCardTemplate(name = 'message'): object {
   return template;
 }
 
-export function buildCard(message: Message, image: CardImage | null, template: object = loadCardTemplate()): AdaptiveCard {
-  return renderCard(template, cardData(message, image));
+/**
+ * The card for a message. `image` is how the picture travels (card-image.ts);
+ * its alternative text is the message's (alt-text.ts) unless given.
+ */
+export function buildCard(message: Message, image: { url: string; altText?: string } | null, template: object = loadCardTemplate()): AdaptiveCard {
+  return renderCard(template, cardData(message, image && { url: image.url, altText: image.altText ?? message.imageAlt ?? message.title }));
 }
 
 /** The message activity that carries the card. */

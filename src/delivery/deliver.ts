@@ -336,7 +336,8 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       const reports: DeliveryReport[] = [];
       const failures: Failure[] = [];
       for (const [index, target] of request.targets.entries()) {
-        const message = composeMessage(request.input, target.type === 'email' ? { subject: target.subject, message: target.message } : { message: target.message });
+        // Composed per target: a target's own `lang` (and subject) make its message.
+        const message = composeMessage(request.input, target.type === 'email' ? { subject: target.subject, message: target.message, lang: target.lang } : { message: target.message, lang: target.lang });
         const outcome =
           target.type === 'email'
             ? await deliverEmail(configured(email, 'email'), request, index, target, message)

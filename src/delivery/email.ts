@@ -262,7 +262,8 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
           attachments,
           envelope: { from: senderAddress(mailFrom), to: options.envelopeTo ?? everyone },
           // RFC 3834: an automatic message; out-of-office replies should not answer it.
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+          // Content-Language: the reader's language (RFC 3282), as the HTML part's <html lang>.
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply', 'Content-Language': message.lang },
         });
         return {
           id: info.messageId || messageId,

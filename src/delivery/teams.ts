@@ -101,7 +101,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
     const deadlineMs = context.deadlineMs ?? now().getTime() + DEFAULT_BUDGET_MS;
     const tenantId = target.tenantId ?? config.microsoft.tenantId ?? undefined;
     const paramsFor = (url: string | null) =>
-      conversationParameters(target.channelId, tenantId, cardActivity(buildCard(message, url === null ? null : { url, altText: message.title }), message));
+      conversationParameters(target.channelId, tenantId, cardActivity(buildCard(message, url === null ? null : { url }), message));
 
     const image = message.image;
     // The request with an empty image URL: everything the image does not take.

@@ -3,6 +3,12 @@
 // the Handlebars templates in templates/email/ turn the view into the HTML
 // and plain-text parts. Pure apart from reading the template files once.
 //
+// Words: the message's own (subject, summary, facts) come translated; the
+// few words of the layout ("Download the PDF") are placed by the templates
+// themselves with the `t` helper, `{{t "email.downloadPdf"}}`, from the
+// catalogue of the view's `lang`, so the template stays the one place that
+// says where each word goes. A helper's result is escaped like any value.
+//
 // Escaping: the HTML template is compiled with Handlebars' default escaping,
 // so `{{comment.text}}` can never inject markup; the only helper that emits
 // markup (`multiline`) escapes each line with Handlebars' own escaper before
@@ -11,6 +17,9 @@
 // "&lt;" to readers.
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { formatBytes, formatDuration } from '../i18n/format.js';
+import type { MessageKey } from '../i18n/catalogue.js';
+import { translator, type MessageValues } from '../i18n/translate.js';
 import { fromRoot } from '../paths.js';
 import type { Message, MessageKind } from './messages.js';
 
@@ -29,7 +38,7 @@ export interface EmailParts {
 }
 
 /** The Message's own words as they are (escaped by the templates), plus what only email shows. */
-export interface EmailView extends Pick<Message, 'subject' | 'title' | 'smallApp' | 'summary' | 'sharedBy' | 'comment' | 'note' | 'facts' | 'action' | 'time'> {
+export interface EmailView extends Pick<Message, 'lang' | 'subject' | 'title' | 'smallApp' | 'summary' | 'sharedBy' | 'comment' | 'note' | 'facts' | 'action' | 'time'> {
   kindLabel: string;
   accent: string;
   image: { cid: string; width: number; height: number; alt: string } | null;
@@ -59,20 +68,6 @@ const KIND_ACCENT: Record<MessageKind, string> = {
   'alert-recovered': '#30a46c',
 };
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-export function formatDuration(seconds: number): string {
-  const days = seconds / 86400;
-  if (days >= 1 && Number.isInteger(days)) return days === 1 ? '1 day' : `${days} days`;
-  const hours = Math.round(seconds / 3600);
-  if (hours >= 1) return hours === 1 ? '1 hour' : `${hours} hours`;
-  return `${Math.max(1, Math.round(seconds / 60))} minutes`;
-}
-
 /** Only http(s) URLs become links; anything else would be a script or file link in someone's mail client. */
 function safeHref(url: string): string | null {
   try {
@@ -85,18 +80,19 @@ function safeHref(url: string): string | null {
 
 /** Plain data for the templates: what to show, already decided. Pure. */
 export function emailView(message: Message, parts: EmailParts): EmailView {
-  const validity = formatDuration(parts.linkTtlSeconds);
+  const { t, tag } = translator(message.lang);
+  const validity = formatDuration(parts.linkTtlSeconds, t);
   const actionUrl = message.action ? safeHref(message.action.url) : null;
 
   let image: EmailView['image'] = null;
   let imageLink: EmailView['imageLink'] = null;
   if (message.image && parts.image) {
     if (parts.image.how === 'link') {
-      imageLink = { url: parts.image.url, size: formatBytes(message.image.data.length), validity };
+      imageLink = { url: parts.image.url, size: formatBytes(message.image.data.length, tag), validity };
     } else {
       const width = Math.min(MAX_IMAGE_DISPLAY_WIDTH, message.image.width);
       const height = Math.round((message.image.height * width) / Math.max(1, message.image.width));
-      image = { cid: parts.imageCid, width, height, alt: message.title };
+      image = { cid: parts.imageCid, width, height, alt: message.imageAlt ?? message.title };
     }
   }
 
@@ -105,14 +101,15 @@ export function emailView(message: Message, parts: EmailParts): EmailView {
     const { pages, filename, data } = message.document;
     document = {
       filename,
-      pages: pages === 1 ? '1 page' : `${pages} pages`,
-      size: formatBytes(data.length),
+      pages: t('document.pages', { count: pages }),
+      size: formatBytes(data.length, tag),
       link: parts.document.how === 'link' ? parts.document.url : null,
       validity,
     };
   }
 
   return {
+    lang: message.lang,
     subject: message.subject,
     kindLabel: message.label,
     accent: KIND_ACCENT[message.kind],
@@ -145,6 +142,11 @@ export function loadEmailTemplates(dir = fromRoot('templates', 'email')): EmailT
       .map((line) => `  ${line}`)
       .join('\n'),
   );
+  // {{t "key" name=value}}: the key's message in the view's language (@root.lang).
+  handlebars.registerHelper('t', (key: unknown, options: { hash?: MessageValues; data?: { root?: { lang?: unknown } } }) => {
+    const lang = options.data?.root?.lang;
+    return translator(typeof lang === 'string' ? lang : undefined).t(key as MessageKey, options.hash ?? {});
+  });
   const read = (name: string) => readFileSync(`${dir}/${name}`, 'utf8');
   const html = handlebars.compile<EmailView>(read('message.html'), { strict: false });
   const text = handlebars.compile<EmailView>(read('message.txt'), { noEscape: true });

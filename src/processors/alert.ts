@@ -197,7 +197,7 @@ class AlertRun {
     if (notification.kind === 'triggered') {
       const story = await this.captureStory(notification);
       if ('image' in story) input.image = story.image;
-      else input.imageProblem = story.problem;
+      else if (story.problem) input.imageProblem = story.problem;
     }
     return input;
   }
@@ -209,9 +209,10 @@ class AlertRun {
    * alert go out without its picture (saying why), since an alert lost to a
    * broken chart is worse than an alert without one.
    */
-  private async captureStory(notification: PendingNotification): Promise<{ image: ImagePart } | { problem: string }> {
+  private async captureStory(notification: PendingNotification): Promise<{ image: ImagePart } | { problem: string | null }> {
     const { story } = this.alert;
-    if (!story || !this.storyUrl) return { problem: 'no story is attached to this alert' };
+    // No story to attach: nothing is missing, so the message says nothing about it.
+    if (!story || !this.storyUrl) return { problem: null };
     const { renderer, artifacts, signal } = this.deps;
     const { at } = this.start;
     const variant = `story-${notification.id.split(':').pop() ?? 'n'}`;

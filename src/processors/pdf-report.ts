@@ -35,7 +35,9 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   });
   const ctx = { jobId: processorJob.id, deliveryKey: processorJob.deliveryKey, startedAt: start.at, signal: deps.signal };
 
+  // "Page n" names an untitled page in errors for operators; readers get it in their language (report/labels.ts, delivery/messages.ts).
   const titles = job.pages.map((page, i) => page.title ?? `Page ${i + 1}`);
+  const readerTitles = job.pages.map((page) => page.title ?? '');
   const observe = deps.observePhase;
   const { value: rendered, ms: renderMs } = await runPhase('render', () => renderAllPages(job, start, titles, ctx, deps), { observe });
 
@@ -48,7 +50,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
       lang: job.lang,
       layout: job.layout,
       pages: rendered.map(({ pdf, png }, i) => ({
-        title: titles[i] ?? '',
+        title: readerTitles[i] ?? '',
         pdf: pdf?.data,
         png: png ? { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } : undefined,
       })),
@@ -79,7 +81,9 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
               rendered[0]?.png && thumbnailArtifact
                 ? { data: rendered[0].png.data, mime: mimeOf('png'), width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
                 : undefined,
-            pageTitles: titles,
+            pageTitles: readerTitles,
+            // The thumbnail is the first story: its alternative text names that story.
+            story: { title: job.pages[0]?.title ?? job.title },
             at: new Date(),
             timezone: job.timezone,
             lang: job.lang,

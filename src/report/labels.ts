@@ -1,35 +1,40 @@
-// The few words a report prints itself (cover, footer, bookmarks) and its
-// dates, in the job's language and time zone. Pure.
+// Every word a report prints itself (cover, contents, footer, bookmarks, a
+// chart's alternative text) and its dates, in the job's language and time
+// zone. The words come from the message catalogues (src/i18n/catalogues/),
+// like every other word a reader sees; the report's code asks here, never
+// writes a word of its own. Pure.
+import { altText, type PicturedStory } from '../i18n/alt-text.js';
+import { readerLanguage } from '../i18n/language.js';
+import { translator } from '../i18n/translate.js';
 
-interface Words {
+export type { ChartKind, PicturedStory } from '../i18n/alt-text.js';
+
+export interface Words {
+  /** The language tag the words are in (en-GB for a language courier has no catalogue for): the document's /Lang. */
+  lang: string;
   contents: string;
   contentsContinued: string;
   cover: string;
   /** "Page 3" for a story without a title. */
   page: (n: number) => string;
+  /** The footer's page number: "3 / 12". */
+  pageNumber: (n: number, total: number) => string;
+  /** A chart's alternative text: the page's description, or "Bar chart: Sales by region". */
+  chartAlt: (story: PicturedStory) => string;
 }
 
-const WORDS: Record<string, Words> = {
-  en: { contents: 'Contents', contentsContinued: 'Contents (continued)', cover: 'Cover', page: (n) => `Page ${n}` },
-  fr: { contents: 'Sommaire', contentsContinued: 'Sommaire (suite)', cover: 'Couverture', page: (n) => `Page ${n}` },
-  de: { contents: 'Inhalt', contentsContinued: 'Inhalt (Fortsetzung)', cover: 'Deckblatt', page: (n) => `Seite ${n}` },
-  es: { contents: 'Índice', contentsContinued: 'Índice (continuación)', cover: 'Portada', page: (n) => `Página ${n}` },
-};
-
-/** English unless the language (its primary subtag) is one we have words for. */
+/** The report's words in the job's language; English when courier has no catalogue for it. */
 export function wordsFor(lang: string | undefined): Words {
-  const primary = (lang ?? 'en').toLowerCase().split('-')[0] ?? 'en';
-  return WORDS[primary] ?? (WORDS.en as Words);
-}
-
-/** A locale Intl accepts; en-GB for none or an unknown one (day before month, 24-hour clock: readable everywhere). */
-function locale(lang: string | undefined): string {
-  if (!lang) return 'en-GB';
-  try {
-    return Intl.DateTimeFormat.supportedLocalesOf([lang])[0] ?? 'en-GB';
-  } catch {
-    return 'en-GB';
-  }
+  const { t, tag } = translator(lang);
+  return {
+    lang: tag,
+    contents: t('report.contents'),
+    contentsContinued: t('report.contentsContinued'),
+    cover: t('report.cover'),
+    page: (n) => t('page.untitled', { number: n }),
+    pageNumber: (n, total) => t('report.pageNumber', { number: n, total }),
+    chartAlt: (story) => altText(t, story),
+  };
 }
 
 function zone(timezone: string | undefined): string {
@@ -42,14 +47,14 @@ function zone(timezone: string | undefined): string {
   }
 }
 
-/** The cover's line: "Monday 23 November 2026, 08:00 (Europe/Paris)". */
+/** The cover's line: "Monday 23 November 2026, 08:00 (Europe/Paris)", in the words' language. */
 export function formatGeneratedAt(at: Date, timezone: string | undefined, lang: string | undefined): string {
   const tz = zone(timezone);
-  const when = new Intl.DateTimeFormat(locale(lang), { dateStyle: 'full', timeStyle: 'short', timeZone: tz }).format(at);
+  const when = new Intl.DateTimeFormat(readerLanguage(lang).tag, { dateStyle: 'full', timeStyle: 'short', timeZone: tz }).format(at);
   return `${when} (${tz})`;
 }
 
 /** The footer's short date: "23 Nov 2026". */
 export function formatShortDate(at: Date, timezone: string | undefined, lang: string | undefined): string {
-  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: zone(timezone) }).format(at);
+  return new Intl.DateTimeFormat(readerLanguage(lang).tag, { dateStyle: 'medium', timeZone: zone(timezone) }).format(at);
 }

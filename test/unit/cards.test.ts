@@ -116,10 +116,10 @@ describe('Teams card', () => {
       at: AT,
     });
     const card = buildCard(report, { url: 'data:image/jpeg;base64,/9j/', altText: 'Weekly sales' });
-    expect(runs(card)).toContain('PDF report · 3 pages · weekly-sales.pdf');
+    expect(runs(card)).toContain('PDF · 3 pages · weekly-sales.pdf');
     expect(elements(card, 'Image')).toHaveLength(1);
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open report', url: report.action?.url }]);
-    expect(cardData(report, null).document).toEqual({ line: 'PDF report · 3 pages · weekly-sales.pdf' });
+    expect(cardData(report, null).document).toEqual({ line: 'PDF · 3 pages · weekly-sales.pdf' });
   });
 
   it('wraps the card in a message activity with a notification summary', () => {

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { base64EncodedSize, deterministicMessageId, describeSmtpError, planParts, senderAddress, smtpTransportOptions } from '../../src/delivery/email.js';
 import { composeMessage, type MessageInput } from '../../src/delivery/messages.js';
-import { emailView, formatDuration, loadEmailTemplates } from '../../src/delivery/templates.js';
+import { emailView, loadEmailTemplates } from '../../src/delivery/templates.js';
+import { formatDuration } from '../../src/i18n/format.js';
+import { translator } from '../../src/i18n/translate.js';
 
 /** base64 as a MIME body: lines of 76 characters, each ended by CRLF. */
 function mimeBase64(data: Buffer): string {
@@ -111,7 +113,7 @@ describe('email templates', () => {
   });
 
   it('shows the image at most 536 px wide, keeping its proportions', () => {
-    expect(emailView(message({ image }), parts).image).toEqual({ cid: 'story-image@courier', width: 536, height: 259, alt: 'Sales' });
+    expect(emailView(message({ image }), parts).image).toEqual({ cid: 'story-image@courier', width: 536, height: 259, alt: 'Chart: Sales' });
     expect(emailView(message({ image: { ...image, width: 400, height: 200 } }), parts).image?.width).toBe(400);
   });
 
@@ -122,7 +124,8 @@ describe('email templates', () => {
     expect(html).toContain('href="https://c.example/a?x&#x3D;1"');
     expect(text).toContain('https://c.example/a?x=1');
     expect(text).toContain('works for 7 days');
-    expect(formatDuration(3600)).toBe('1 hour');
+    expect(formatDuration(3600, translator('en').t)).toBe('1 hour');
+    expect(formatDuration(5400, translator('fr-FR').t)).toBe('2 heures');
   });
 
   it('never turns a non-http link into an action', () => {
