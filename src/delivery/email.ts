@@ -254,8 +254,8 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
           to: recipients.to,
           cc: recipients.cc,
           bcc: recipients.bcc,
-          // A subject typed by a person must stay one header line.
-          subject: message.subject.replace(/\s+/g, ' ').trim(),
+          // A subject typed by a person must stay one header line; no-break spaces (French « », 1 234) stay as written.
+          subject: message.subject.replace(/[^\S\u00a0\u202f\u2007]+/g, ' ').trim(),
           html,
           text,
           messageId,
