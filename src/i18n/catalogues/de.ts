@@ -69,6 +69,7 @@ export const de: Catalogue = {
   'email.pdfAttached': 'Das PDF ist dieser E-Mail angehängt.',
   'email.copyLink': 'Oder kopieren Sie diesen Link:',
   'email.sentFrom': 'Gesendet von Toucan',
+  'text.colon': ':',
 
   'report.contents': 'Inhalt',
   'report.contentsContinued': 'Inhalt (Fortsetzung)',

@@ -81,6 +81,8 @@ export const en = {
   'email.pdfAttached': 'The PDF is attached to this email.',
   'email.copyLink': 'Or copy this link:',
   'email.sentFrom': 'Sent from Toucan',
+  // What ends a label in the plain-text part ("Value: 140"): French puts a no-break space before it.
+  'text.colon': ':',
 
   // The PDF report's own words (src/report/labels.ts).
   'report.contents': 'Contents',

@@ -69,6 +69,7 @@ export const es: Catalogue = {
   'email.pdfAttached': 'El PDF va adjunto a este correo.',
   'email.copyLink': 'O copia este enlace:',
   'email.sentFrom': 'Enviado desde Toucan',
+  'text.colon': ':',
 
   'report.contents': 'Índice',
   'report.contentsContinued': 'Índice (continuación)',

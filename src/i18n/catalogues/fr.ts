@@ -72,6 +72,7 @@ export const fr: Catalogue = {
   'email.pdfAttached': 'Le PDF est joint à ce message.',
   'email.copyLink': 'Ou copiez ce lien\u00a0:',
   'email.sentFrom': 'Envoyé depuis Toucan',
+  'text.colon': '\u00a0:',
 
   'report.contents': 'Sommaire',
   'report.contentsContinued': 'Sommaire (suite)',

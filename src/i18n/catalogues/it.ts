@@ -69,6 +69,7 @@ export const it: Catalogue = {
   'email.pdfAttached': 'Il PDF è allegato a questa email.',
   'email.copyLink': 'Oppure copia questo link:',
   'email.sentFrom': 'Inviato da Toucan',
+  'text.colon': ':',
 
   'report.contents': 'Indice',
   'report.contentsContinued': 'Indice (continua)',

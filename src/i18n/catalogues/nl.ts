@@ -69,6 +69,7 @@ export const nl: Catalogue = {
   'email.pdfAttached': 'De pdf is bij deze e-mail gevoegd.',
   'email.copyLink': 'Of kopieer deze link:',
   'email.sentFrom': 'Verzonden vanuit Toucan',
+  'text.colon': ':',
 
   'report.contents': 'Inhoud',
   'report.contentsContinued': 'Inhoud (vervolg)',
