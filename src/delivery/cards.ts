@@ -58,6 +58,8 @@ export interface CardActivity {
   type: 'message';
   /** What Teams shows in notifications and the activity feed for a card. */
   summary: string;
+  /** The activity's language (Bot Framework `locale`, BCP 47): the reader's, as the card's `lang`. */
+  locale: string;
   attachments: { contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE; content: AdaptiveCard }[];
 }
 
@@ -139,5 +141,5 @@ export function buildCard(message: Message, image: { url: string; altText?: stri
 
 /** The message activity that carries the card. */
 export function cardActivity(card: AdaptiveCard, message: Message): CardActivity {
-  return { type: 'message', summary: message.summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] };
+  return { type: 'message', summary: message.summary, locale: message.lang, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] };
 }

@@ -182,6 +182,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       const result = await run(what, 'alert', alert(value));
       print(`${''.padEnd(12)} state ${result.state}, value ${result.value}, ${result.notified ? 'people were told' : 'nothing sent'}`);
     }
+    // Readers read French first: the same share, every word in French (docs/languages.md).
+    await run('share (fr)', 'screenshot', {
+      url: '/demo?slide=sales&export=true',
+      title: 'Ventes par région',
+      smallApp: 'Sales Pulse',
+      auth: token,
+      lang: 'fr-FR',
+      timezone: 'Europe/Paris',
+      sharedBy: 'Camille Martin',
+      comment: { author: 'Camille', text: 'L’Est creuse l’écart ce trimestre. On en parle lundi ?' },
+      deliver: [email, { ...channel, message: 'Pour la revue de lundi' }],
+    });
 
     print('');
     print('Outputs:');

@@ -17,19 +17,22 @@ describe('courier demo', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/none answered .*; started redis-server/);
-    for (const step of ['share', 'annotate', 'report', 'alert 80', 'alert 140', 'alert 95']) expect(run.stdout).toMatch(new RegExp(`^${step}\\s+job `, 'm'));
+    for (const step of ['share', 'annotate', 'report', 'alert 80', 'alert 140', 'alert 95', 'share \\(fr\\)']) expect(run.stdout).toMatch(new RegExp(`^${step}\\s+job `, 'm'));
     expect(run.stdout).toMatch(/state triggered, value 140, people were told/);
     expect(run.stdout).toMatch(/state ok, value 95, people were told/);
 
-    // Three emails (share, annotated share, report), each with its picture.
+    // Four emails (share, annotated share, report, the French share), each with its picture.
     const mails = readdirSync(join(out, 'mail')).filter((f) => f.endsWith('.eml'));
-    expect(mails).toHaveLength(3);
+    expect(mails).toHaveLength(4);
+    const french = await simpleParser(readFileSync(join(out, 'mail', mails.sort()[3]!)));
+    expect(french.subject).toBe('Camille Martin a partagé «\u00a0Ventes par région\u00a0» depuis Sales Pulse');
     const report = await simpleParser(readFileSync(join(out, 'mail', mails.sort()[2]!)));
     expect(report.attachments.map((a) => a.contentType).sort()).toEqual(['application/pdf', 'image/png']);
 
-    // Five Teams posts: two shares, the report, the alert triggered and resolved.
+    // Six Teams posts: two shares, the report, the alert triggered and resolved, the French share.
     const cards = readdirSync(join(out, 'teams')).filter((f) => f.endsWith('.card.json')).sort();
-    expect(cards).toHaveLength(5);
+    expect(cards).toHaveLength(6);
+    expect(readFileSync(join(out, 'teams', cards[5]!), 'utf8')).toContain('Ouvrir dans Toucan');
     const resolved = readFileSync(join(out, 'teams', cards[4]!), 'utf8');
     expect(resolved).toContain('Resolved');
 
@@ -42,7 +45,7 @@ describe('courier demo', () => {
     const outputs = run.stdout.split('\n').filter((l) => /^ {2}\S/.test(l));
     expect(outputs.length).toBeGreaterThan(10);
     for (const line of outputs) expect(existsSync(line.trim())).toBe(true);
-    // The demo starts its own Redis and Chromium and runs six jobs: on a
+    // The demo starts its own Redis and Chromium and runs seven jobs: on a
     // loaded 2-core CI machine that can take minutes; runCli's own limit
     // (240 s) is the one that should fail it, with the demo's output.
   }, 250_000);

@@ -52,6 +52,7 @@ function expectFrenchCard(post: PostedConversation): string {
   const seen = [...cardStrings(card), post.activity.summary ?? ''].join('\n');
   expect(englishIn(seen, 'fr'), `English in the card “${post.activity.summary}”`).toEqual([]);
   expect(card.lang).toBe('fr');
+  expect(post.activity.locale).toBe('fr-FR');
   expect(validateCard(card)).toEqual([]);
   return seen;
 }

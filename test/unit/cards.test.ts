@@ -122,9 +122,9 @@ describe('Teams card', () => {
     expect(cardData(report, null).document).toEqual({ line: 'PDF · 3 pages · weekly-sales.pdf' });
   });
 
-  it('wraps the card in a message activity with a notification summary', () => {
+  it('wraps the card in a message activity with a notification summary, in the reader’s locale', () => {
     const message = composeMessage(share);
     const card = renderCard(loadCardTemplate(), cardData(message, null));
-    expect(cardActivity(card, message)).toEqual({ type: 'message', summary: message.summary, attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] });
+    expect(cardActivity(card, message)).toEqual({ type: 'message', summary: message.summary, locale: 'en-GB', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] });
   });
 });
