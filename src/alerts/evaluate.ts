@@ -120,6 +120,6 @@ export function pickValue(json: unknown, valuePath: string): PickResult {
 /** The whole pure evaluation: the answer, the path and the condition → what the state machine needs. */
 export function evaluateAnswer(json: unknown, valuePath: string, condition: Condition): EvaluationOutcome {
   const picked = pickValue(json, valuePath);
-  if (!picked.ok) return { kind: 'error', error: picked.problem };
+  if (!picked.ok) return { kind: 'error', error: picked.problem, reason: { kind: 'no-value' } };
   return { kind: 'value', value: picked.value, holds: holds(picked.value, condition) };
 }

@@ -2,6 +2,7 @@
 // as read back from Redis, and when one that keeps failing is given up.
 // Stored data that does not have the expected shape is reported, not half-used.
 import { z } from 'zod';
+import { alertErrorReason } from './error-reason.js';
 import { seqOf } from './keys.js';
 import type { AlertState, Notification } from './state.js';
 
@@ -52,6 +53,8 @@ const storedNotification = z.object({
   audience: z.enum(['deliver', 'onError']),
   value: z.number().finite().nullable(),
   error: z.string().nullable(),
+  // Absent in notifications written before it existed: the message then words the error generally.
+  reason: alertErrorReason.optional(),
   at: z.number().finite(),
 }) satisfies z.ZodType<Notification>;
 

@@ -44,6 +44,7 @@
 // value, so we keep what we knew. The error count is the number of
 // consecutive failed evaluations and goes back to 0 at the first success.
 import type { MessageKind } from '../delivery/messages.js';
+import type { AlertErrorReason } from './error-reason.js';
 
 export type AlertStatus = 'ok' | 'triggered';
 export type NotifyMode = 'on-change' | 'every-time';
@@ -74,7 +75,7 @@ export interface AlertState {
 
 export type EvaluationOutcome =
   | { kind: 'value'; value: number; holds: boolean }
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string; reason?: AlertErrorReason };
 
 export interface AlertSettings {
   notify: NotifyMode;
@@ -94,8 +95,10 @@ export interface Notification {
   audience: Audience;
   /** The value read (triggered, resolved, recovered); null for an error. */
   value: number | null;
-  /** Why the evaluation failed (error only). */
+  /** Why the evaluation failed (error only): the operators' diagnostic. */
   error: string | null;
+  /** The same, as data a reader's message words in their language (error only; absent when unknown). */
+  reason?: AlertErrorReason;
   /** When it happened (epoch ms): the time people are shown. */
   at: number;
 }
@@ -146,17 +149,17 @@ function cooldownOver(last: number | null, now: number, cooldownMinutes: number)
   return now - last >= cooldownMinutes * MINUTE_MS;
 }
 
-function notification(kind: NotificationKind, at: number, value: number | null, error: string | null = null): Notification {
-  return { kind, audience: AUDIENCE[kind], value, error, at };
+function notification(kind: NotificationKind, at: number, value: number | null, error: string | null = null, reason?: AlertErrorReason): Notification {
+  return { kind, audience: AUDIENCE[kind], value, error, at, ...(reason ? { reason } : {}) };
 }
 
 export function transition(previous: AlertState | null, outcome: EvaluationOutcome, now: Date | number, settings: AlertSettings): Transition {
   const at = typeof now === 'number' ? now : now.getTime();
   const was = previous ?? INITIAL_STATE;
-  return outcome.kind === 'error' ? onError(was, outcome.error, at, settings) : onValue(was, outcome.value, outcome.holds, at, settings);
+  return outcome.kind === 'error' ? onError(was, outcome.error, at, settings, outcome.reason) : onValue(was, outcome.value, outcome.holds, at, settings);
 }
 
-function onError(was: AlertState, error: string, at: number, settings: AlertSettings): Transition {
+function onError(was: AlertState, error: string, at: number, settings: AlertSettings, reason?: AlertErrorReason): Transition {
   const next: AlertState = { ...was, errorCount: was.errorCount + 1, lastError: error };
   if (!settings.hasErrorTargets) return { next, notifications: [] };
 
@@ -167,7 +170,7 @@ function onError(was: AlertState, error: string, at: number, settings: AlertSett
 
   next.errorAnnounced = true;
   next.lastErrorNotificationAt = at;
-  return { next, notifications: [notification('error', at, null, error)] };
+  return { next, notifications: [notification('error', at, null, error, reason)] };
 }
 
 function onValue(was: AlertState, value: number, holds: boolean, at: number, settings: AlertSettings): Transition {

@@ -9,6 +9,7 @@
 // Strings here are plain text typed by people or built from their input;
 // escaping is the job of the template engines that place them into HTML or
 // a card, never of this file.
+import type { AlertErrorReason } from '../alerts/error-reason.js';
 import type { Operator } from '../contracts/alert.js';
 import { altText, type PicturedStory } from '../i18n/alt-text.js';
 import type { MessageKey } from '../i18n/catalogue.js';
@@ -52,8 +53,10 @@ export interface AlertFacts {
   value: number | null;
   operator: Operator;
   threshold: number;
-  /** Why the evaluation failed (alert-error). */
+  /** Why the evaluation failed (alert-error): the operators' diagnostic, in English. */
   error?: string;
+  /** The same as data, worded for each reader (absent: "its data could not be read"). */
+  reason?: AlertErrorReason;
 }
 
 /** What a processor knows when it asks for a message to be sent. */
@@ -174,7 +177,7 @@ function alertWords(input: MessageInput, { t, tag, language }: Translator, time:
       // reader gets it verbatim; every reader gets what to do, in their language.
       const facts = [fact('fact.nextStep', t('alertError.nextStep')), fact('fact.time', time)];
       if (a.error && language === 'en') facts.unshift(fact('fact.error', a.error));
-      return { summary: t('alertError.summary', { name: a.name }), subject: t('alertError.subject', { name: a.name }), facts, actionLabel };
+      return { summary: t('alertError.summary', { name: a.name, ...reasonValues(a.reason) }), subject: t('alertError.subject', { name: a.name }), facts, actionLabel };
     }
     default:
       return { summary: t('alertRecovered.summary', { name: a.name }), subject: t('alertRecovered.subject', { name: a.name }), facts: [fact('fact.time', time)], actionLabel };
@@ -237,6 +240,21 @@ export function composeMessage(input: MessageInput, words: TargetWords = {}): Me
     document: input.document ?? null,
     time,
   };
+}
+
+/** The catalogue's select key and HTTP status for why an alert cannot be evaluated. */
+function reasonValues(reason: AlertErrorReason | undefined): { reason: string; status: number } {
+  if (!reason) return { reason: 'other', status: 0 };
+  switch (reason.kind) {
+    case 'http':
+      return { reason: reason.status === 401 || reason.status === 403 ? 'auth' : 'http', status: reason.status };
+    case 'not-json':
+      return { reason: 'notJson', status: 0 };
+    case 'no-value':
+      return { reason: 'noValue', status: 0 };
+    default:
+      return { reason: reason.kind, status: 0 };
+  }
 }
 
 /** Why the story is missing, in words, with the job error's code after it for whoever reports it. */

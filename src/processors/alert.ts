@@ -11,6 +11,7 @@ import { concatRefusals, type RefusedAttempt } from '../browser/traffic/refusals
 import { mimeOf } from '../artifacts/formats.js';
 import { evaluateAnswer } from '../alerts/evaluate.js';
 import { MESSAGE_KIND, transition, type AlertSettings, type EvaluationOutcome } from '../alerts/state.js';
+import type { AlertErrorReason } from '../alerts/error-reason.js';
 import { alreadyEvaluated, shouldAbandon, type PendingNotification, type StoredAlert } from '../alerts/store.js';
 import type { AlertJob } from '../contracts/alert.js';
 import type { Viewport } from '../contracts/common.js';
@@ -21,6 +22,16 @@ import { humanLink, resolveBackendUrl } from '../urls.js';
 import { runPhase } from '../phases.js';
 import { prologue, type Prologue } from './prologue.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
+
+/** DATA_FAILED with why, as data for the readers' message (alerts/error-reason.ts). */
+class DataFailed extends CourierError {
+  constructor(
+    detail: string,
+    readonly reason: AlertErrorReason,
+  ) {
+    super('DATA_FAILED', detail);
+  }
+}
 
 const STORY_VIEWPORT: Viewport = { width: 1280, height: 618, deviceScaleFactor: 1 };
 /** How long an evaluation waits for another evaluation of the same alert to finish. */
@@ -99,13 +110,14 @@ class AlertRun {
       this.timings.fetchMs = ms;
       const outcome = evaluateAnswer(answer, this.alert.data.valuePath, this.alert.condition);
       if (outcome.kind === 'error') {
-        return { outcome, failure: new CourierError('DATA_FAILED', `the backend's answer to ${this.alert.data.method} ${dataUrl.pathname} has no usable value: ${outcome.error}`) };
+        return { outcome, failure: new DataFailed(
+          `the backend's answer to ${this.alert.data.method} ${dataUrl.pathname} has no usable value: ${outcome.error}`, outcome.reason ?? { kind: 'no-value' }) };
       }
       return { outcome, failure: null };
     } catch (err) {
       if (this.deps.signal.aborted) throw err;
       const failure = isCourierError(err) ? err : new CourierError('DATA_FAILED', `the backend request failed: ${errorMessage(err)}`);
-      return { outcome: { kind: 'error', error: failure.detail }, failure };
+      return { outcome: { kind: 'error', error: failure.detail, ...(failure instanceof DataFailed ? { reason: failure.reason } : {}) }, failure };
     }
   }
 
@@ -125,25 +137,25 @@ class AlertRun {
     } catch (err) {
       if (this.deps.signal.aborted) throw err;
       if (err instanceof DOMException && err.name === 'TimeoutError') {
-        throw new CourierError('DATA_FAILED', `the backend did not answer ${where} within ${timeoutMs} ms`);
+        throw new DataFailed(`the backend did not answer ${where} within ${timeoutMs} ms`, { kind: 'timeout' });
       }
       const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
-      throw new CourierError('DATA_FAILED', `the backend could not be reached for ${where}: ${errorMessage(err)}${cause}; check BACKEND_URL (courier doctor)`);
+      throw new DataFailed(`the backend could not be reached for ${where}: ${errorMessage(err)}${cause}; check BACKEND_URL (courier doctor)`, { kind: 'unreachable' });
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
-      throw new CourierError('DATA_FAILED', `the backend answered ${where} with a redirect (HTTP ${response.status}); redirects are not followed, so the token never leaves BACKEND_URL`);
+      throw new DataFailed(`the backend answered ${where} with a redirect (HTTP ${response.status}); redirects are not followed, so the token never leaves BACKEND_URL`, { kind: 'redirect' });
     }
     if (!response.ok) {
       await response.body?.cancel();
       const hint = response.status === 401 || response.status === 403 ? ': check the job\'s auth token' : '';
-      throw new CourierError('DATA_FAILED', `the backend answered HTTP ${response.status} to ${where}${hint}`);
+      throw new DataFailed(`the backend answered HTTP ${response.status} to ${where}${hint}`, { kind: 'http', status: response.status });
     }
     const text = await response.text();
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new CourierError('DATA_FAILED', `the backend answered ${where} with HTTP ${response.status} but not JSON (${response.headers.get('content-type') ?? 'no content type'}: ${JSON.stringify(text.slice(0, 80))})`);
+      throw new DataFailed(`the backend answered ${where} with HTTP ${response.status} but not JSON (${response.headers.get('content-type') ?? 'no content type'}: ${JSON.stringify(text.slice(0, 80))})`, { kind: 'not-json' });
     }
   }
 
@@ -189,6 +201,7 @@ class AlertRun {
         operator: alert.condition.operator,
         threshold: alert.condition.threshold,
         error: notification.error ?? undefined,
+        reason: notification.reason,
       },
       at: new Date(notification.at),
       timezone: alert.timezone,

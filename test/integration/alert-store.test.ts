@@ -38,7 +38,8 @@ const newAlertId = () => `cpu-high:${++counter}`;
 const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
 const triggered: AlertState = { ...INITIAL_STATE, status: 'triggered', triggeredSince: T0, announced: true, lastValue: 97.5, lastEvaluatedAt: T0, lastTriggeredNotificationAt: T0 };
 const triggeredMessage: Notification = { kind: 'triggered', audience: 'deliver', value: 97.5, error: null, at: T0 };
-const errorMessage: Notification = { kind: 'error', audience: 'onError', value: null, error: 'backend answered 401', at: T0 };
+// With its reason, which waits in the outbox with it (the readers' message words it).
+const errorMessage: Notification = { kind: 'error', audience: 'onError', value: null, error: 'backend answered 401', reason: { kind: 'http', status: 401 }, at: T0 };
 
 async function keysOf(alertId: string): Promise<string[]> {
   const found: string[] = [];

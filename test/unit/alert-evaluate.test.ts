@@ -128,6 +128,7 @@ describe('evaluateAnswer', () => {
     expect(evaluateAnswer({ items: [] }, 'items.0.value', { operator: '>', threshold: 100 })).toEqual({
       kind: 'error',
       error: 'valuePath "items.0.value" found nothing: "items" has 0 elements',
+      reason: { kind: 'no-value' },
     });
   });
 });

@@ -98,6 +98,12 @@ describe('composeMessage', () => {
     expect(JSON.stringify(error)).not.toContain('backend');
     expect(error.facts.map((f) => f.label)).toEqual(['Que faire', 'Date']);
     expect(composeMessage(input({ kind: 'alert-error', alert: { ...big, value: null, error: 'HTTP 401' } })).facts[0]).toEqual({ label: 'Error', value: 'HTTP 401' });
+    // Why, in the reader's words, from the evaluation's reason.
+    const why = (reason: NonNullable<MessageInput['alert']>['reason']) => fr({ kind: 'alert-error', alert: { ...big, value: null, error: 'x', reason } }).summary;
+    expect(why({ kind: 'http', status: 401 })).toBe('L’alerte «\u00a0Chiffre d’affaires\u00a0» ne peut pas être évaluée\u00a0: le serveur de données a refusé l’accès (HTTP 401)\u00a0; le jeton d’accès de l’alerte a peut-être expiré.');
+    expect(why({ kind: 'http', status: 502 })).toContain('a répondu par une erreur (HTTP 502).');
+    expect(why({ kind: 'no-value' })).toContain('la réponse ne contenait pas le nombre attendu.');
+    expect(why(undefined)).toContain('ses données n’ont pas pu être lues.');
   });
 
   it('says why the story is missing, in words and with the error code', () => {

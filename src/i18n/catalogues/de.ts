@@ -22,7 +22,8 @@ export const de: Catalogue = {
   'alert.subject': 'Alarm: {name} liegt bei {value} ({condition})',
   'resolved.summary': '{name} liegt wieder bei {value}: Die Bedingung {condition} ist nicht mehr erfüllt.',
   'resolved.subject': 'Behoben: {name} liegt wieder bei {value}',
-  'alertError.summary': 'Der Alarm „{name}“ kann nicht ausgewertet werden: Seine Daten konnten nicht gelesen werden oder enthielten nicht die erwartete Zahl.',
+  'alertError.summary':
+    'Der Alarm „{name}“ kann nicht ausgewertet werden: {reason, select, auth {Der Datenserver hat den Zugriff verweigert (HTTP {status}); das Zugriffstoken des Alarms ist möglicherweise abgelaufen} http {Der Datenserver hat mit einem Fehler geantwortet (HTTP {status})} timeout {Der Datenserver hat nicht rechtzeitig geantwortet} unreachable {Der Datenserver ist nicht erreichbar} redirect {Der Datenserver hat mit einer Weiterleitung geantwortet, der nicht gefolgt wird} notJson {Die Antwort des Datenservers hatte nicht das erwartete Format} noValue {Die Antwort enthielt nicht die erwartete Zahl} other {Seine Daten konnten nicht gelesen werden}}.',
   'alertError.subject': 'Alarm „{name}“ kann nicht ausgewertet werden',
   'alertError.nextStep': 'Bitten Sie die Person, die diesen Alarm verwaltet, ihn zu prüfen; das Protokoll von courier nennt den genauen Grund.',
   'alertRecovered.summary': 'Der Alarm „{name}“ kann wieder ausgewertet werden.',

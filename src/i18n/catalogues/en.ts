@@ -31,7 +31,9 @@ export const en = {
   'alert.subject': 'Alert: {name} is {value} ({condition})',
   'resolved.summary': '{name} is back to {value}: the condition {condition} no longer holds.',
   'resolved.subject': 'Resolved: {name} is back to {value}',
-  'alertError.summary': 'The alert “{name}” cannot be evaluated: its data could not be read, or did not hold the expected number.',
+  // {reason}: what went wrong, as alerts/error-reason.ts says (auth is HTTP 401 or 403); {status} the HTTP status.
+  'alertError.summary':
+    'The alert “{name}” cannot be evaluated: {reason, select, auth {the data server refused access (HTTP {status}); the alert’s access token may have expired} http {the data server answered with an error (HTTP {status})} timeout {the data server did not answer in time} unreachable {the data server could not be reached} redirect {the data server answered with a redirection, which is not followed} notJson {the data server’s answer was not in the expected format} noValue {the answer did not hold the expected number} other {its data could not be read}}.',
   'alertError.subject': 'Alert “{name}” cannot be evaluated',
   'alertError.nextStep': 'Ask the person who manages this alert to check it; courier’s log gives the exact reason.',
   'alertRecovered.summary': 'The alert “{name}” can be evaluated again.',

@@ -22,7 +22,8 @@ export const es: Catalogue = {
   'alert.subject': 'Alerta: {name} está en {value} ({condition})',
   'resolved.summary': '{name} ha vuelto a {value}: la condición {condition} ya no se cumple.',
   'resolved.subject': 'Resuelta: {name} ha vuelto a {value}',
-  'alertError.summary': 'La alerta «{name}» no se puede evaluar: no se han podido leer sus datos, o no contenían el número esperado.',
+  'alertError.summary':
+    'La alerta «{name}» no se puede evaluar: {reason, select, auth {el servidor de datos ha denegado el acceso (HTTP {status}); puede que el token de acceso de la alerta haya caducado} http {el servidor de datos ha respondido con un error (HTTP {status})} timeout {el servidor de datos no ha respondido a tiempo} unreachable {no se ha podido contactar con el servidor de datos} redirect {el servidor de datos ha respondido con una redirección, que no se sigue} notJson {la respuesta del servidor de datos no tenía el formato esperado} noValue {la respuesta no contenía el número esperado} other {no se han podido leer sus datos}}.',
   'alertError.subject': 'La alerta «{name}» no se puede evaluar',
   'alertError.nextStep': 'Pide a la persona que gestiona esta alerta que la revise; el registro de courier indica el motivo exacto.',
   'alertRecovered.summary': 'La alerta «{name}» se puede evaluar de nuevo.',

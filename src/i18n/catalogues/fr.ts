@@ -25,7 +25,8 @@ export const fr: Catalogue = {
   'alert.subject': 'Alerte\u00a0: {name} à {value} ({condition})',
   'resolved.summary': '{name} est de nouveau à {value}\u00a0: la condition {condition} n’est plus remplie.',
   'resolved.subject': 'Retour à la normale\u00a0: {name} est de nouveau à {value}',
-  'alertError.summary': 'L’alerte «\u00a0{name}\u00a0» ne peut pas être évaluée\u00a0: ses données n’ont pas pu être lues, ou ne contenaient pas le nombre attendu.',
+  'alertError.summary':
+    'L’alerte «\u00a0{name}\u00a0» ne peut pas être évaluée\u00a0: {reason, select, auth {le serveur de données a refusé l’accès (HTTP {status})\u00a0; le jeton d’accès de l’alerte a peut-être expiré} http {le serveur de données a répondu par une erreur (HTTP {status})} timeout {le serveur de données n’a pas répondu à temps} unreachable {le serveur de données est injoignable} redirect {le serveur de données a répondu par une redirection, qui n’est pas suivie} notJson {la réponse du serveur de données n’était pas au format attendu} noValue {la réponse ne contenait pas le nombre attendu} other {ses données n’ont pas pu être lues}}.',
   'alertError.subject': 'L’alerte «\u00a0{name}\u00a0» ne peut pas être évaluée',
   'alertError.nextStep': 'Demandez à la personne qui gère cette alerte de la vérifier\u00a0; le journal de courier en donne la raison exacte.',
   'alertRecovered.summary': 'L’alerte «\u00a0{name}\u00a0» peut de nouveau être évaluée.',

@@ -22,7 +22,8 @@ export const it: Catalogue = {
   'alert.subject': 'Avviso: {name} è a {value} ({condition})',
   'resolved.summary': '{name} è di nuovo a {value}: la condizione {condition} non è più soddisfatta.',
   'resolved.subject': 'Risolto: {name} è di nuovo a {value}',
-  'alertError.summary': 'L’avviso «{name}» non può essere valutato: non è stato possibile leggerne i dati, oppure non contenevano il numero atteso.',
+  'alertError.summary':
+    'L’avviso «{name}» non può essere valutato: {reason, select, auth {il server dei dati ha negato l’accesso (HTTP {status}); il token di accesso dell’avviso potrebbe essere scaduto} http {il server dei dati ha risposto con un errore (HTTP {status})} timeout {il server dei dati non ha risposto in tempo} unreachable {il server dei dati non è raggiungibile} redirect {il server dei dati ha risposto con un reindirizzamento, che non viene seguito} notJson {la risposta del server dei dati non era nel formato atteso} noValue {la risposta non conteneva il numero atteso} other {non è stato possibile leggerne i dati}}.',
   'alertError.subject': 'L’avviso «{name}» non può essere valutato',
   'alertError.nextStep': 'Chiedi a chi gestisce questo avviso di controllarlo; il log di courier indica il motivo esatto.',
   'alertRecovered.summary': 'L’avviso «{name}» può di nuovo essere valutato.',

@@ -22,7 +22,8 @@ export const nl: Catalogue = {
   'alert.subject': 'Melding: {name} staat op {value} ({condition})',
   'resolved.summary': '{name} staat weer op {value}: de voorwaarde {condition} geldt niet meer.',
   'resolved.subject': 'Opgelost: {name} staat weer op {value}',
-  'alertError.summary': 'De melding “{name}” kan niet worden geëvalueerd: de gegevens konden niet worden gelezen, of bevatten niet het verwachte getal.',
+  'alertError.summary':
+    'De melding “{name}” kan niet worden geëvalueerd: {reason, select, auth {de gegevensserver weigerde de toegang (HTTP {status}); het toegangstoken van de melding is mogelijk verlopen} http {de gegevensserver antwoordde met een fout (HTTP {status})} timeout {de gegevensserver antwoordde niet op tijd} unreachable {de gegevensserver is niet bereikbaar} redirect {de gegevensserver antwoordde met een doorverwijzing, die niet wordt gevolgd} notJson {het antwoord van de gegevensserver had niet het verwachte formaat} noValue {het antwoord bevatte niet het verwachte getal} other {de gegevens konden niet worden gelezen}}.',
   'alertError.subject': 'Melding “{name}” kan niet worden geëvalueerd',
   'alertError.nextStep': 'Vraag degene die deze melding beheert om die te controleren; het logboek van courier geeft de precieze reden.',
   'alertRecovered.summary': 'De melding “{name}” kan weer worden geëvalueerd.',
