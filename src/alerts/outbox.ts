@@ -2,7 +2,7 @@
 // as read back from Redis, and when one that keeps failing is given up.
 // Stored data that does not have the expected shape is reported, not half-used.
 import { z } from 'zod';
-import { alertErrorReason } from './error-reason.js';
+import type { AlertErrorReason } from '../delivery/messages.js';
 import { seqOf } from './keys.js';
 import type { AlertState, Notification } from './state.js';
 
@@ -47,6 +47,16 @@ const storedState = z.object({
   errorAnnounced: z.boolean(),
   lastErrorNotificationAt: timestamp,
 }) satisfies z.ZodType<AlertState>;
+
+/** A notification's reason as stored (delivery/messages.ts AlertErrorReason). */
+const alertErrorReason = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('http'), status: z.number().int() }),
+  z.object({ kind: z.literal('timeout') }),
+  z.object({ kind: z.literal('unreachable') }),
+  z.object({ kind: z.literal('redirect') }),
+  z.object({ kind: z.literal('not-json') }),
+  z.object({ kind: z.literal('no-value') }),
+]) satisfies z.ZodType<AlertErrorReason>;
 
 const storedNotification = z.object({
   kind: z.enum(['triggered', 'resolved', 'error', 'recovered']),

@@ -43,8 +43,7 @@
 // An error never changes ok/triggered or the last value: we do not know the
 // value, so we keep what we knew. The error count is the number of
 // consecutive failed evaluations and goes back to 0 at the first success.
-import type { MessageKind } from '../delivery/messages.js';
-import type { AlertErrorReason } from './error-reason.js';
+import type { AlertErrorReason, MessageKind } from '../delivery/messages.js';
 
 export type AlertStatus = 'ok' | 'triggered';
 export type NotifyMode = 'on-change' | 'every-time';

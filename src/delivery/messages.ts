@@ -9,7 +9,6 @@
 // Strings here are plain text typed by people or built from their input;
 // escaping is the job of the template engines that place them into HTML or
 // a card, never of this file.
-import type { AlertErrorReason } from '../alerts/error-reason.js';
 import type { Operator } from '../contracts/alert.js';
 import { altText, type PicturedStory } from '../i18n/alt-text.js';
 import type { MessageKey } from '../i18n/catalogue.js';
@@ -46,6 +45,22 @@ export interface DocumentPart {
   pages: number;
   artifactPath: string | null;
 }
+
+/**
+ * Why an alert could not be evaluated, as data each reader's message words in
+ * their language (alertError.summary). The evaluation's `error` sentence stays
+ * the operators' diagnostic, in English. It waits in the alert's outbox with
+ * its notification (alerts/outbox.ts keeps its stored shape).
+ */
+export type AlertErrorReason =
+  /** The backend answered an error status (401 and 403 are told as a refused access). */
+  | { kind: 'http'; status: number }
+  | { kind: 'timeout' }
+  | { kind: 'unreachable' }
+  | { kind: 'redirect' }
+  | { kind: 'not-json' }
+  /** The answer held no finite number at `valuePath`. */
+  | { kind: 'no-value' };
 
 export interface AlertFacts {
   name: string;

@@ -4,16 +4,13 @@
 // keeps them in step: no missing key, the same placeholders, every message
 // renders in every language.
 import { de } from './catalogues/de.js';
-import { en, type MessageKey } from './catalogues/en.js';
+import { en, type Catalogue, type MessageKey } from './catalogues/en.js';
 import { es } from './catalogues/es.js';
 import { fr } from './catalogues/fr.js';
 import { it } from './catalogues/it.js';
 import { nl } from './catalogues/nl.js';
 
-export type { MessageKey } from './catalogues/en.js';
-
-/** A language's messages; a typo in a key is a type error, a missing key falls back to English. */
-export type Catalogue = Partial<Record<MessageKey, string>>;
+export type { Catalogue, MessageKey } from './catalogues/en.js';
 
 export const LANGUAGES = ['en', 'fr', 'de', 'es', 'it', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -11,19 +11,18 @@ import { concatRefusals, type RefusedAttempt } from '../browser/traffic/refusals
 import { mimeOf } from '../artifacts/formats.js';
 import { evaluateAnswer } from '../alerts/evaluate.js';
 import { MESSAGE_KIND, transition, type AlertSettings, type EvaluationOutcome } from '../alerts/state.js';
-import type { AlertErrorReason } from '../alerts/error-reason.js';
 import { alreadyEvaluated, shouldAbandon, type PendingNotification, type StoredAlert } from '../alerts/store.js';
 import type { AlertJob } from '../contracts/alert.js';
 import type { Viewport } from '../contracts/common.js';
 import type { Artifact, DeliveryReport, JobResult } from '../contracts/result.js';
-import type { ImagePart, MessageInput } from '../delivery/messages.js';
+import type { AlertErrorReason, ImagePart, MessageInput } from '../delivery/messages.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import { humanLink, resolveBackendUrl } from '../urls.js';
 import { runPhase } from '../phases.js';
 import { prologue, type Prologue } from './prologue.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
 
-/** DATA_FAILED with why, as data for the readers' message (alerts/error-reason.ts). */
+/** DATA_FAILED with why, as data for the readers' message (AlertErrorReason in delivery/messages.ts). */
 class DataFailed extends CourierError {
   constructor(
     detail: string,

@@ -1,5 +1,5 @@
 // German. Quotation marks „…“.
-import type { Catalogue } from '../catalogue.js';
+import type { Catalogue } from './en.js';
 
 export const de: Catalogue = {
   'kind.share': 'Geteiltes Diagramm',

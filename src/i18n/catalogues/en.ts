@@ -31,7 +31,7 @@ export const en = {
   'alert.subject': 'Alert: {name} is {value} ({condition})',
   'resolved.summary': '{name} is back to {value}: the condition {condition} no longer holds.',
   'resolved.subject': 'Resolved: {name} is back to {value}',
-  // {reason}: what went wrong, as alerts/error-reason.ts says (auth is HTTP 401 or 403); {status} the HTTP status.
+  // {reason}: what went wrong, as AlertErrorReason (src/delivery/messages.ts) says (auth is HTTP 401 or 403); {status} the HTTP status.
   'alertError.summary':
     'The alert “{name}” cannot be evaluated: {reason, select, auth {the data server refused access (HTTP {status}); the alert’s access token may have expired} http {the data server answered with an error (HTTP {status})} timeout {the data server did not answer in time} unreachable {the data server could not be reached} redirect {the data server answered with a redirection, which is not followed} notJson {the data server’s answer was not in the expected format} noValue {the answer did not hold the expected number} other {its data could not be read}}.',
   'alertError.subject': 'Alert “{name}” cannot be evaluated',
@@ -94,3 +94,6 @@ export const en = {
 } as const;
 
 export type MessageKey = keyof typeof en;
+
+/** A language's messages; a typo in a key is a type error, a missing key falls back to English. */
+export type Catalogue = Partial<Record<MessageKey, string>>;

@@ -1,5 +1,5 @@
 // Spanish. Comillas «…»; the reader is addressed as tú, as Spanish SaaS mail does.
-import type { Catalogue } from '../catalogue.js';
+import type { Catalogue } from './en.js';
 
 export const es: Catalogue = {
   'kind.share': 'Gráfico compartido',

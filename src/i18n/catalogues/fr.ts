@@ -2,7 +2,7 @@
 // first. A story is « graphique » here, as readers call what they see.
 // Typography: « » and a no-break space (\u00a0) before : ; ! ? and inside
 // the guillemets; ’ for the apostrophe (see en.ts).
-import type { Catalogue } from '../catalogue.js';
+import type { Catalogue } from './en.js';
 
 export const fr: Catalogue = {
   'kind.share': 'Partage',

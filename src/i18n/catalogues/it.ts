@@ -1,5 +1,5 @@
 // Italian. Virgolette «…»; the reader is addressed as tu.
-import type { Catalogue } from '../catalogue.js';
+import type { Catalogue } from './en.js';
 
 export const it: Catalogue = {
   'kind.share': 'Grafico condiviso',

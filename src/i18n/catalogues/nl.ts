@@ -1,5 +1,5 @@
 // Dutch. Aanhalingstekens “…”; the reader is addressed as je.
-import type { Catalogue } from '../catalogue.js';
+import type { Catalogue } from './en.js';
 
 export const nl: Catalogue = {
   'kind.share': 'Gedeelde grafiek',
