@@ -64,6 +64,12 @@ describe('email templates in every language', () => {
     expect(html).toContain('Commentaire de Camille');
     expect(html).toContain('Ou copiez ce lien\u00a0:');
     expect(text).toContain('L’image du graphique s’affiche dans la version HTML de ce message.');
+    // People's words placed inside a catalogue message are escaped like any value.
+    const nasty = templates.render(emailView(everything('fr-FR', { sharedBy: '<b>Ève</b>', comment: { author: '<i>Ève</i>', text: 'x' } }), inline));
+    expect(nasty.html).toContain('Message de &lt;b&gt;Ève&lt;/b&gt;');
+    expect(nasty.html).toContain('Commentaire de &lt;i&gt;Ève&lt;/i&gt;');
+    expect(nasty.html).not.toMatch(/<[bi]>Ève/);
+    expect(nasty.text).toContain('Commentaire de <i>Ève</i>\u00a0:');
     const english = templates.render(emailView(everything('en'), inline));
     expect(english.html).toContain('alt="Chart: Q3"');
     expect(english.html).toContain('Camille commented');
