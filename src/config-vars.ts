@@ -271,6 +271,13 @@ export const VARIABLES = {
     shownDefault: '`https://smba.trafficmanager.net/` (the cloud\'s Bot Connector host for `gcc`, `gcc-high`, `dod`)',
     doc: 'allowed Bot Connector service URL prefixes, comma separated',
   }),
+  TEAMS_DEFAULT_SERVICE_URL: variable({
+    field: 'teamsDefaultServiceUrl',
+    type: { parse: (raw: string, name: string, shown: string) => (isHttpUrl(raw) ? ok(new URL(raw).toString()) : expected(name, shown, 'an http(s) URL such as https://smba.trafficmanager.net/teams/')) },
+    default: (raw) => TEAMS_CLOUD_SETTINGS[cloudOf(raw)].proactiveServiceUrl,
+    shownDefault: "`https://smba.trafficmanager.net/teams/` (the cloud's global endpoint for `gcc`, `gcc-high`, `dod`)",
+    doc: 'the Bot Connector service URL of a Teams target that names none, and of `courier teams channels` without `--service-url`; it must start with an entry of `TEAMS_SERVICE_URLS`',
+  }),
   LOG_LEVEL: variable({ field: 'logLevel', type: checked(z.enum(LOG_LEVELS), LOG_LEVELS.join(', ')), default: 'info', doc: `pino level: ${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')}` }),
   CHROMIUM_SANDBOX: variable({
     field: 'chromiumSandbox',

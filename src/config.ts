@@ -86,6 +86,12 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       problems.push(`${urlVar} is required for this command: the base URL of the Toucan ${what} (or ${dnsVar}=host)`);
     }
   }
+  // A default service URL that the allow-list refuses would fail every Teams target that names none: say so at start.
+  const defaultServiceUrl = get('TEAMS_DEFAULT_SERVICE_URL');
+  const allowedServiceUrls = get('TEAMS_SERVICE_URLS');
+  if (raw('TEAMS_DEFAULT_SERVICE_URL') !== undefined && defaultServiceUrl && allowedServiceUrls && !allowedServiceUrls.some((prefix) => defaultServiceUrl.startsWith(prefix))) {
+    problems.push(`TEAMS_DEFAULT_SERVICE_URL=${JSON.stringify(defaultServiceUrl)} does not start with an entry of TEAMS_SERVICE_URLS (${allowedServiceUrls.join(', ')}): add its prefix there`);
+  }
   if (get('MICROSOFT_APP_TYPE') === 'SingleTenant' && get('MICROSOFT_APP_TENANT_ID') === null && get('MICROSOFT_APP_ID')) {
     problems.push('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE=SingleTenant');
   }

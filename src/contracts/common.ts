@@ -63,7 +63,11 @@ export const emailTarget = z.strictObject({
 
 export const teamsTarget = z.strictObject({
   type: z.literal('teams'),
-  serviceUrl: z.url({ protocol: /^https?$/ }),
+  // Optional: without it the worker's TEAMS_DEFAULT_SERVICE_URL (Microsoft's
+  // global endpoint for proactive messages) is used, so jobs need not know
+  // the tenant's region, and the demo's Teams stand-in is a setting, not a
+  // URL written into every job.
+  serviceUrl: z.url({ protocol: /^https?$/ }).optional(),
   tenantId: z.string().min(1).max(100).optional(),
   channelId: z.string().min(1).max(300),
   message: z.string().max(10_000).optional(),

@@ -49,7 +49,7 @@ const RECEIPT_RETRY_FIRST_MS = 100;
 const RECEIPT_RETRY_MAX_MS = 2000;
 
 export interface DeliveryServiceDeps {
-  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls'>;
+  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'teamsDefaultServiceUrl'>;
   log: Logger;
   ledger: ReceiptLedger;
   /** null when SMTP_URL is not set: email targets are refused. */
@@ -80,6 +80,8 @@ interface TargetOutcome {
 export interface TargetRules {
   recipientDomains: string[];
   teamsServiceUrls: string[];
+  /** Where a Teams target without its own service URL goes (TEAMS_DEFAULT_SERVICE_URL). */
+  teamsDefaultServiceUrl: string;
   emailConfigured: boolean;
   teamsConfigured: boolean;
 }
@@ -120,9 +122,10 @@ export function checkTargets(targets: Target[], rules: TargetRules): void {
       }
     } else {
       try {
-        assertServiceUrlAllowed(target.serviceUrl, rules.teamsServiceUrls);
+        assertServiceUrlAllowed(target.serviceUrl ?? rules.teamsDefaultServiceUrl, rules.teamsServiceUrls);
       } catch (err) {
-        forbidden.push(`${where}: ${isCourierError(err) ? err.detail : errorMessage(err)}`);
+        const defaulted = target.serviceUrl === undefined ? ' (TEAMS_DEFAULT_SERVICE_URL: the target names no serviceUrl)' : '';
+        forbidden.push(`${where}: ${isCourierError(err) ? err.detail : errorMessage(err)}${defaulted}`);
       }
       if (!rules.teamsConfigured) invalid.push(`${where}: Microsoft Teams is not configured on this worker (MICROSOFT_APP_ID is not set)`);
     }
@@ -324,6 +327,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     checkTargets(targets, {
       recipientDomains: config.recipientDomains,
       teamsServiceUrls: config.teamsServiceUrls,
+      teamsDefaultServiceUrl: config.teamsDefaultServiceUrl,
       emailConfigured: email !== null,
       teamsConfigured: teams !== null,
     });

@@ -36,7 +36,6 @@ import { assertServiceUrlAllowed } from '../urls.js';
 import { afterRefusal, imageLadder, kb, takeStep, TEAMS_MESSAGE_MAX_BYTES, type ImageChoice, type ImagePath, type ImageStep } from './card-image.js';
 import { buildCard, cardActivity } from './cards.js';
 import type { Message } from './messages.js';
-import { TEAMS_CLOUD_SETTINGS } from '../teams-clouds.js';
 import { BotConnection, connectorFailure, conversationParameters } from './teams-connector.js';
 import { redactSecrets, toDeliveryError } from './teams-errors.js';
 import type { ChannelPace } from './teams-pace.js';
@@ -51,7 +50,7 @@ export { redactSecrets } from './teams-errors.js';
 const DEFAULT_BUDGET_MS = 60_000;
 
 /** What the Teams channel reads of the configuration: the bot, the allowed service URLs and the signed links. */
-export type TeamsConfig = Pick<Config, 'microsoft' | 'teamsServiceUrls'> & LinksConfig;
+export type TeamsConfig = Pick<Config, 'microsoft' | 'teamsServiceUrls' | 'teamsDefaultServiceUrl'> & LinksConfig;
 
 export interface TeamsDeps {
   config: TeamsConfig;
@@ -93,10 +92,12 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
   const bot = BotConnection.fromConfig(config, deps.log);
   const call = connectorCaller({ bot, pace: deps.pace ?? null, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retry }, sleep: deps.sleep, now, random: deps.random });
   const redact = (text: string): string => redactSecrets(text, [config.microsoft.appPassword]);
-  const defaultServiceUrl = TEAMS_CLOUD_SETTINGS[config.microsoft.cloud].proactiveServiceUrl;
+  const defaultServiceUrl = config.teamsDefaultServiceUrl;
 
   async function postWithReport(target: TeamsTarget, message: Message, context: DeliveryContext = {}): Promise<TeamsPostReport> {
-    assertServiceUrlAllowed(target.serviceUrl, config.teamsServiceUrls);
+    // A target without its own service URL goes to TEAMS_DEFAULT_SERVICE_URL.
+    const serviceUrl = target.serviceUrl ?? defaultServiceUrl;
+    assertServiceUrlAllowed(serviceUrl, config.teamsServiceUrls);
     const log = (context.log ?? deps.log).child({ channel: 'teams', channelId: target.channelId });
     const deadlineMs = context.deadlineMs ?? now().getTime() + DEFAULT_BUDGET_MS;
     const tenantId = target.tenantId ?? config.microsoft.tenantId ?? undefined;
@@ -128,7 +129,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
       const params = paramsFor(choice?.url ?? null);
       const bytes = byteLength(params);
       try {
-        const { value: conversationId, attempts, pacedMs } = await call(() => bot.createConversation(target.serviceUrl, params), { deadlineMs, signal: context.signal, log, channelId: target.channelId });
+        const { value: conversationId, attempts, pacedMs } = await call(() => bot.createConversation(serviceUrl, params), { deadlineMs, signal: context.signal, log, channelId: target.channelId });
         const id = activityIdOf(conversationId);
         log.info(
           {
@@ -150,7 +151,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
           steps = afterRefusal(step, choice?.imageBytes ?? 0, steps);
           continue;
         }
-        throw toDeliveryError(err, { serviceUrl: target.serviceUrl, authority: bot.authority, redact });
+        throw toDeliveryError(err, { serviceUrl, authority: bot.authority, redact });
       }
     }
     // Unreachable: the ladder always ends with 'none', which posts or throws.
