@@ -1,7 +1,7 @@
 // The `courier` command line (CONTRACT §1). Commands → the functions that do
 // the work; nothing else lives here. Each command registers itself from
 // src/commands/<name>.ts.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fromRoot } from './paths.js';
 import { register as registerRender } from './commands/render.js';
@@ -17,7 +17,11 @@ const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) a
 const program = new Command('courier')
   .description('Renders Toucan stories in Chromium and delivers them by email and Microsoft Teams.')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A wrong flag or argument is a configuration mistake: exit 2 in every
+  // command (CONTRACT §1), where commander would exit 1. Set before the
+  // commands are registered, so each inherits it.
+  .exitOverride();
 
 // Command registrations (one line each).
 registerRender(program);
@@ -28,4 +32,10 @@ registerWorker(program);
 registerTeams(program);
 registerDemo(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // Commander has printed the message (and the help); --help and --version end with 0.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}

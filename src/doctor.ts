@@ -145,9 +145,9 @@ export async function checkChromium(config: Pick<Config, 'chromiumPath' | 'concu
 /** Connects and authenticates to SMTP_URL without sending anything. */
 export async function checkSmtp(config: Pick<Config, 'smtpUrl'>): Promise<CheckResult[]> {
   if (!config.smtpUrl) return [{ name: 'smtp', status: 'skip', detail: 'SMTP_URL is not set (email off)' }];
-  const { ok, detail } = await smtpCheck(config);
+  const { ok, detail, hint } = await smtpCheck(config);
   const shown = redactUrlCredentials(config.smtpUrl);
-  return [{ name: 'smtp', status: ok ? 'ok' : 'FAIL', detail: detail.includes(shown) ? detail : `${shown}: ${detail}` }];
+  return [{ name: 'smtp', status: ok ? 'ok' : 'FAIL', detail: detail.includes(shown) ? detail : `${shown}: ${detail}`, ...(hint ? { hint } : {}) }];
 }
 
 /** Exchanges the bot's app id and password for a token at MICROSOFT_LOGIN_URL. */

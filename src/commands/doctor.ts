@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { checkChromium, checkRedis, checkSmtp, checkStackUrl, checkTeams, formatResults, runChecks, type Check } from '../doctor.js';
 import { createLogger } from '../log.js';
+import { CONFIG_EXIT } from './shared.js';
 
 export function register(program: Command): void {
   program
@@ -17,8 +18,9 @@ async function doctorCommand(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    // A configuration mistake: exit 2, as in every command (CONTRACT §1).
     process.stdout.write(`${formatResults(err.problems.map((p) => ({ name: 'config', status: 'FAIL', detail: p })))}\n`);
-    process.exit(1);
+    process.exit(CONFIG_EXIT);
   }
   // Doctor prints its own lines; the pool's launch logs would only interleave with them.
   const log = createLogger('silent');

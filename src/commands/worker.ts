@@ -7,7 +7,7 @@ import { isQueueName, QUEUE_NAMES, type QueueName } from '../contracts/index.js'
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../queue/runtime.js';
-import { fail, startCommand } from './shared.js';
+import { CONFIG_EXIT, fail, startCommand } from './shared.js';
 
 interface WorkerFlags {
   queues?: QueueName[];
@@ -42,7 +42,13 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   try {
     runtime = await startWorkerRuntime({ config, log, queues: flags.queues, concurrency: flags.concurrency });
   } catch (err) {
-    // e.g. HTTP_PORT already in use: say it in one line, not a stack trace.
+    // A port already taken is a configuration mistake (exit 2): name the variable that chose it.
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'is already in use (another courier worker, or another service)' : 'may not be opened by this user';
+      fail(`courier: the worker could not start: HTTP_PORT=${config.httpPort}: the port ${why}; set HTTP_PORT to a free port, or 0 to turn the HTTP server off (${errorMessage(err)})`, CONFIG_EXIT);
+    }
+    // Anything else: one line, not a stack trace.
     fail(`courier: the worker could not start: ${errorMessage(err)}`);
   }
 

@@ -49,7 +49,7 @@ export const SCHEMA_SPECS: SchemaSpec[] = [
     name: 'schedule',
     schema: scheduleFile,
     title: 'courier schedule file',
-    description: 'A file in jobs/schedules/, applied by `courier schedules sync`: exactly one of `cron` (with optional `tz`) or `every` (ms); `data` must match the job schema of `queue`.',
+    description: 'A schedule file (jobs/schedules/, examples in jobs/examples/schedules/), applied by `courier schedules sync`: exactly one of `cron` (with optional `tz`) or `every` (ms); `data` must match the job schema of `queue`.',
     io: 'input',
   },
 ];

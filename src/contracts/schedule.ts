@@ -1,4 +1,4 @@
-// A schedule file in jobs/schedules/ (CONTRACT §3, Schedules).
+// A schedule file, in jobs/schedules/ or the directory given to sync (CONTRACT §3, Schedules).
 import { z } from 'zod';
 import { timezone } from './common.js';
 import { QUEUE_NAMES } from './queues.js';

@@ -101,17 +101,23 @@ export function emailRecipients(target: EmailTarget): string[] {
   });
 }
 
+/** What stops a list of targets from being served, by the error it gives: FORBIDDEN_URL or INVALID_JOB. */
+export interface TargetProblems {
+  forbidden: string[];
+  invalid: string[];
+}
+
 /**
- * Throws before anything is sent when any target cannot be served:
- * FORBIDDEN_URL when a Teams service URL is not allowed (it would receive
- * the bot's token), otherwise INVALID_JOB; the message names every problem.
+ * Every reason a target of the list cannot be served, named `<field>.<index>
+ * (<type>)`; pure, so `courier enqueue` asks the same question before adding
+ * a job (processors/prologue.ts).
  */
-export function checkTargets(targets: Target[], rules: TargetRules): void {
+export function targetProblems(targets: Target[], rules: TargetRules, field = 'deliver'): TargetProblems {
   const invalid: string[] = [];
   const forbidden: string[] = [];
   const allowed = new Set(rules.recipientDomains);
   targets.forEach((target, index) => {
-    const where = `deliver.${index} (${target.type})`;
+    const where = `${field}.${index} (${target.type})`;
     if (target.type === 'email') {
       if (!rules.emailConfigured) invalid.push(`${where}: email is not configured on this worker (SMTP_URL is not set)`);
       if (allowed.size > 0) {
@@ -130,6 +136,16 @@ export function checkTargets(targets: Target[], rules: TargetRules): void {
       if (!rules.teamsConfigured) invalid.push(`${where}: Microsoft Teams is not configured on this worker (MICROSOFT_APP_ID is not set)`);
     }
   });
+  return { forbidden, invalid };
+}
+
+/**
+ * Throws before anything is sent when any target cannot be served:
+ * FORBIDDEN_URL when a Teams service URL is not allowed (it would receive
+ * the bot's token), otherwise INVALID_JOB; the message names every problem.
+ */
+export function checkTargets(targets: Target[], rules: TargetRules): void {
+  const { forbidden, invalid } = targetProblems(targets, rules);
   if (forbidden.length > 0) {
     throw new CourierError('FORBIDDEN_URL', `nothing was sent: ${[...forbidden, ...invalid].join('; ')}`);
   }

@@ -315,6 +315,8 @@ export function createEmailSenderFromConfig(config: EmailConfig, log: Logger, li
 export interface SmtpCheck {
   ok: boolean;
   detail: string;
+  /** What to do about a failure (doctor prints it on its own line, like every hint). */
+  hint?: string;
 }
 
 /**
@@ -332,7 +334,7 @@ export async function checkSmtp(config: Pick<Config, 'smtpUrl'>): Promise<SmtpCh
     return { ok: true, detail: `${shown}: connected${user ? ` and authenticated as ${user}` : ' (no AUTH configured)'}` };
   } catch (err) {
     const failure = describeSmtpError(err);
-    return { ok: false, detail: `${shown}: ${failure.reason}. Hint: ${failure.hint}` };
+    return { ok: false, detail: `${shown}: ${failure.reason}`, hint: failure.hint };
   } finally {
     transport.close();
   }

@@ -52,12 +52,25 @@ interface ErrorContext {
   serviceUrl: string | null;
   authority: string;
   redact: (text: string) => string;
+  /** The team whose channels were being listed (`courier teams channels`), when that is what failed. */
+  listing?: string;
 }
 
 /** Turns whatever the SDK threw into DELIVERY_FAILED with a sentence an operator can act on. */
 export function toDeliveryError(err: unknown, ctx: ErrorContext): CourierError {
   if (isCourierError(err)) return err;
-  return new CourierError('DELIVERY_FAILED', ctx.redact(describe(err, ctx)));
+  const said = ctx.listing !== undefined ? (describeListing(err, ctx, ctx.listing) ?? `cannot list the channels of team ${ctx.listing}: ${describe(err, ctx)}`) : describe(err, ctx);
+  return new CourierError('DELIVERY_FAILED', ctx.redact(said));
+}
+
+/** A channel list refused by the connector, in a listing's words: nothing was delivered, and the token was fine. */
+function describeListing(err: unknown, ctx: ErrorContext, teamId: string): string | null {
+  const status = connectorStatus(err);
+  if (status !== 403 && status !== 404) return null;
+  const rest = err as RestErrorLike | null;
+  const said = [rest?.code, rest?.message].filter((part): part is string => typeof part === 'string' && part.length > 0 && !/^\d+$/.test(part)).join(': ');
+  const where = ctx.serviceUrl ? `the Bot Connector at ${ctx.serviceUrl}` : 'the Bot Connector';
+  return `cannot list the channels of team ${teamId}: ${where} answered HTTP ${status}${said ? ` ${said}` : ''}: the bot is not installed in that team, or the id is not a team's (it is the team id from "Get link to team" in Teams, 19:…@thread.tacv2); add the bot to the team and try again`;
 }
 
 function describe(err: unknown, ctx: ErrorContext): string {

@@ -171,7 +171,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
         // Teams gives the General channel no name.
         return channels.map((c) => ({ id: c.id ?? '', name: c.name ?? 'General' }));
       } catch (err) {
-        throw toDeliveryError(err, { serviceUrl, authority: bot.authority, redact });
+        throw toDeliveryError(err, { serviceUrl, authority: bot.authority, redact, listing: teamId });
       }
     },
     async checkToken(): Promise<void> {

@@ -50,6 +50,11 @@ export interface RedisServerOptions {
   sentinelConfig?: string;
   /** Listen with TLS only (rediss://localhost:port): the server's certificate and key, and the CA that signed them. */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /**
+   * Its own process group, out of reach of the terminal's Ctrl-C: `courier
+   * demo --serve` stops it last, after the worker has drained against it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** A redis-server process owned by the test, which it can stop and start again on the same port. */
@@ -126,7 +131,7 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', this.arguments(), { stdio: 'ignore' });
+    const child = spawn('redis-server', this.arguments(), { stdio: 'ignore', detached: this.options.ownProcessGroup ?? false });
     this.child = child;
     LIVE.add(child);
     child.once('exit', () => LIVE.delete(child));

@@ -27,6 +27,13 @@ export interface WorkerProcessOptions {
   keepLines?: boolean;
   /** Sees every log line as it arrives. */
   onLine?: (line: LogLine) => void;
+  /**
+   * Its own process group, out of reach of the terminal's Ctrl-C, so the
+   * caller alone signals it: `courier demo --serve` sends one SIGTERM (a
+   * clean drain) where a Ctrl-C reaching both would make a second signal
+   * (stop at once).
+   */
+  ownProcessGroup?: boolean;
   /** Run as this user and group (the caller must be root): as the container runs it, not as root. */
   uid?: number;
   gid?: number;
@@ -71,6 +78,7 @@ export function spawnWorkerProcess(env: Record<string, string | undefined>, opti
     cwd: fromRoot(),
     env: { ...base, HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
   if (child.pid === undefined) throw new Error(`could not start the ${name} worker process`);

@@ -15,7 +15,7 @@ import { CourierError, isCourierError } from '../errors.js';
 import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
 import type { AssembledReport } from '../report/types.js';
-import { prologue, type Prologue } from './prologue.js';
+import { prologue, REPORT_TEAMS_NEEDS_LINKS, type Prologue } from './prologue.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
 
 /** Report pages are captured at deviceScaleFactor 2, so a raster page prints at about 150 dpi or more. */
@@ -31,7 +31,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   const start = prologue(processorJob, deps, {
     stories: job.pages.map((page) => page.url),
     targets: job.deliver,
-    teamsNeedsLinks: 'a report reaches Teams only as a signed link (bots cannot attach files in channels)',
+    teamsNeedsLinks: REPORT_TEAMS_NEEDS_LINKS,
   });
   const ctx = { jobId: processorJob.id, deliveryKey: processorJob.deliveryKey, startedAt: start.at, signal: deps.signal };
 

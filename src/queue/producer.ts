@@ -93,9 +93,9 @@ export interface Producer {
    * Adds the job and resolves with its result once it completes; rejects
    * with JobFailedError after the last attempt fails, or WaitTimeoutError.
    */
-  enqueueAndWait<Q extends QueueName>(queue: Q, data: JobInputByQueue[Q], options?: EnqueueOptions & { timeoutMs?: number }): Promise<{ id: string; result: JobResult }>;
+  enqueueAndWait<Q extends QueueName>(queue: Q, data: JobInputByQueue[Q], options?: EnqueueOptions & WaitOptions & { timeoutMs?: number }): Promise<{ id: string; result: JobResult }>;
   /** Waits for a job already added. */
-  waitFor(queue: QueueName, jobId: string, timeoutMs?: number): Promise<JobResult>;
+  waitFor(queue: QueueName, jobId: string, timeoutMs?: number, options?: WaitOptions): Promise<JobResult>;
   /**
    * Creates or updates a job scheduler from code (e.g. one per alert, id
    * `alert-<alertId>`), after validating its data. `courier schedules sync`
@@ -110,6 +110,24 @@ export interface Producer {
    */
   deleteAlert(alertId: string, scheduleId?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One failed attempt of a job that will be retried (`enqueue --wait` prints each as it happens). */
+export interface AttemptFailure {
+  jobId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Attempts the job has in all. */
+  attempts: number;
+  /** The coded reason (CONTRACT §5). */
+  reason: string;
+  /** When the next attempt may start (ms since the epoch), or null when it is queued at once or not known. */
+  retryAt: number | null;
+}
+
+export interface WaitOptions {
+  /** Called after each failed attempt that will be retried; the last one rejects the wait instead. */
+  onAttemptFailed?: (failure: AttemptFailure) => void;
 }
 
 /** When a scheduler runs: a cron expression in a time zone, or a fixed interval in ms. */
@@ -183,17 +201,59 @@ export function createProducer({ config, log = createLogger('warn') }: ProducerO
     return { id: job.id };
   };
 
-  const waitFor = async (name: QueueName, jobId: string, timeoutMs?: number): Promise<JobResult> => {
+  /**
+   * A failed attempt that BullMQ retries moves the job to `delayed` (with a
+   * backoff) or back to `waiting` (without); the job then holds that
+   * attempt's reason. Each is reported once, by its attempt number.
+   */
+  const watchAttempts = (name: QueueName, queueEvents: QueueEvents, jobId: string, report: (failure: AttemptFailure) => void): { look: (retryAt: number | null) => void; stop: () => void } => {
+    let reported = 0;
+    const look = (retryAt: number | null): void => {
+      void queueOf(name)
+        .getJob(jobId)
+        .then((job) => {
+          // A finished job's last failure is the wait's own rejection, not a retry.
+          if (!job || job.finishedOn || job.attemptsMade <= reported || !job.failedReason) return;
+          reported = job.attemptsMade;
+          report({ jobId, attempt: job.attemptsMade, attempts: job.opts.attempts ?? 1, reason: job.failedReason, retryAt });
+        })
+        .catch(() => undefined); // only a progress report: the wait itself says what went wrong
+    };
+    const onDelayed = ({ jobId: id, delay }: { jobId: string; delay: number }): void => {
+      if (id === jobId) look(Number(delay));
+    };
+    const onWaiting = ({ jobId: id, prev }: { jobId: string; prev?: string }): void => {
+      if (id === jobId && prev === 'active') look(null);
+    };
+    queueEvents.on('delayed', onDelayed);
+    queueEvents.on('waiting', onWaiting);
+    return {
+      look,
+      stop: () => {
+        queueEvents.off('delayed', onDelayed);
+        queueEvents.off('waiting', onWaiting);
+      },
+    };
+  };
+
+  const waitFor = async (name: QueueName, jobId: string, timeoutMs?: number, options: WaitOptions = {}): Promise<JobResult> => {
     const queueEvents = await eventsOf(name);
-    const job = await queueOf(name).getJob(jobId);
-    if (!job) throw new Error(`no job ${jobId} in the ${name} queue (it may have been removed)`);
+    const watch = options.onAttemptFailed ? watchAttempts(name, queueEvents, jobId, options.onAttemptFailed) : null;
     try {
-      const finished = job.waitUntilFinished(queueEvents) as Promise<JobResult>;
-      return await (timeoutMs === undefined ? finished : withTimeout(finished, timeoutMs, () => new WaitTimeoutError(jobId, timeoutMs)));
-    } catch (err) {
-      if (err instanceof WaitTimeoutError) throw err;
-      // waitUntilFinished rejects with an Error whose message is the failed reason.
-      throw new JobFailedError(jobId, err instanceof Error ? err.message : String(err));
+      const job = await queueOf(name).getJob(jobId);
+      if (!job) throw new Error(`no job ${jobId} in the ${name} queue (it may have been removed)`);
+      // An attempt that failed before this wait began (its event came before the subscription).
+      watch?.look(null);
+      try {
+        const finished = job.waitUntilFinished(queueEvents) as Promise<JobResult>;
+        return await (timeoutMs === undefined ? finished : withTimeout(finished, timeoutMs, () => new WaitTimeoutError(jobId, timeoutMs)));
+      } catch (err) {
+        if (err instanceof WaitTimeoutError) throw err;
+        // waitUntilFinished rejects with an Error whose message is the failed reason.
+        throw new JobFailedError(jobId, err instanceof Error ? err.message : String(err));
+      }
+    } finally {
+      watch?.stop();
     }
   };
 
@@ -221,11 +281,11 @@ export function createProducer({ config, log = createLogger('warn') }: ProducerO
         redis.disconnect();
       }
     },
-    async enqueueAndWait(name, data, { timeoutMs, ...options } = {}) {
+    async enqueueAndWait(name, data, { timeoutMs, onAttemptFailed, ...options } = {}) {
       // Subscribe before adding, so a fast job's completion is not missed.
       await eventsOf(name);
       const { id } = await enqueue(name, data, options);
-      return { id, result: await waitFor(name, id, timeoutMs) };
+      return { id, result: await waitFor(name, id, timeoutMs, { onAttemptFailed }) };
     },
     async close() {
       await Promise.all([...events.values()].map(closeQuietly));

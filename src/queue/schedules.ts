@@ -1,5 +1,5 @@
 // `courier schedules sync`: makes Redis job schedulers (BullMQ 6
-// upsertJobScheduler) match the files of jobs/schedules/.
+// upsertJobScheduler) match the files of a directory (default jobs/schedules/).
 //
 // Ownership: the backend also creates schedulers from its own code (one per
 // alert, for instance), so sync must never touch those. The ids sync has
@@ -178,6 +178,8 @@ export interface SyncOptions {
   dir: string;
   /** Plan only: report the steps without changing Redis. */
   dryRun?: boolean;
+  /** Put into every schedule's `auth.token` (`--token-file`): the token stays out of the files. */
+  token?: string;
 }
 
 /** Reads the managed sets and the schedulers of each queue. */
@@ -191,9 +193,15 @@ async function readRedisState(queues: Record<QueueName, Queue>, redis: RedisClie
   return Object.fromEntries(entries) as Record<QueueName, QueueSchedulers>;
 }
 
-export async function syncSchedules({ config, dir, dryRun = false }: SyncOptions): Promise<SyncStep[]> {
-  const { entries, problems } = await loadScheduleDir(dir);
-  if (problems.length > 0) throw new ScheduleSyncError(problems);
+/** The schedules with the token in each one's job data. */
+export function withToken(entries: ScheduleEntry[], token: string): ScheduleEntry[] {
+  return entries.map(({ file, schedule }) => ({ file, schedule: { ...schedule, data: { ...schedule.data, auth: { token } } } }));
+}
+
+export async function syncSchedules({ config, dir, dryRun = false, token }: SyncOptions): Promise<SyncStep[]> {
+  const loaded = await loadScheduleDir(dir);
+  if (loaded.problems.length > 0) throw new ScheduleSyncError(loaded.problems);
+  const entries = token === undefined ? loaded.entries : withToken(loaded.entries, token);
 
   const redis = createRedisClient(config);
   const connection = bullConnection(config, 'producer');

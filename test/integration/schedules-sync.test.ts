@@ -30,7 +30,7 @@ const schedulerIds = async (): Promise<Record<string, string[]>> =>
   );
 
 beforeAll(() => {
-  cpSync(fromRoot('jobs', 'schedules'), dir, { recursive: true });
+  cpSync(fromRoot('jobs', 'examples', 'schedules'), dir, { recursive: true });
 });
 
 afterAll(async () => {

@@ -73,11 +73,12 @@ describe('courier teams channels', () => {
     expect(JSON.parse(json.stdout)).toContainEqual({ id: '19:alerts0001@thread.tacv2', name: 'Alerts' });
   });
 
-  it('fails with the reason when the bot is not in the team', async () => {
+  it('fails with the reason when the bot is not in the team, worded as a listing (nothing was delivered, the token was fine)', async () => {
     const run = await courier(['teams', 'channels', '19:unknown@thread.tacv2', '--service-url', standIn.serviceUrl()], env());
-    expect(run.code).not.toBe(0);
+    expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^DELIVERY_FAILED: .*HTTP 403 BotNotInConversationRoster.*installed in the team/m);
+    expect(run.stderr).toMatch(/^courier: cannot list the channels of team 19:unknown@thread\.tacv2: .*HTTP 403 BotNotInConversationRoster.*the bot is not installed in that team/m);
+    expect(run.stderr).not.toMatch(/DELIVERY_FAILED|authentication failed/);
   });
 
   it('fails with the reason on a wrong password, never printing it', async () => {
@@ -90,12 +91,16 @@ describe('courier teams channels', () => {
   it('refuses a service URL outside TEAMS_SERVICE_URLS, and says when Teams is not configured', async () => {
     const tokens = standIn.tokenRequests.length;
     const forbidden = await courier(['teams', 'channels', TEAM, '--service-url', 'https://smba.evil.example/emea/'], env());
-    expect(forbidden.code).not.toBe(0);
+    expect(forbidden.code).toBe(2); // a flag outside the configuration's allow-list: a configuration mistake
     expect(forbidden.stderr).toMatch(/^FORBIDDEN_URL: /);
     expect(standIn.tokenRequests.length).toBe(tokens);
-    // Without --service-url: Microsoft's fixed endpoint of the cloud (public here), allow-listed like any other.
+    // Without --service-url: TEAMS_DEFAULT_SERVICE_URL, by default Microsoft's global endpoint of the cloud (public here), allow-listed like any other.
     const defaulted = await courier(['teams', 'channels', TEAM], env());
     expect(defaulted.stderr).toMatch(/^FORBIDDEN_URL: the Teams service URL "https:\/\/smba\.trafficmanager\.net\/teams\/" is not allowed/m);
+    // Set to the stand-in, it is where the channels are asked for.
+    const configured = await courier(['teams', 'channels', TEAM], env({ TEAMS_DEFAULT_SERVICE_URL: standIn.serviceUrl('teams') }));
+    expect(configured.stderr).toBe('');
+    expect(configured.stdout).toContain('19:alerts0001@thread.tacv2\tAlerts');
 
     const unconfigured = await courier(['teams', 'channels', TEAM, '--service-url', standIn.serviceUrl()], { MICROSOFT_APP_ID: '', MICROSOFT_APP_PASSWORD: '' });
     expect(unconfigured.code).toBe(2);

@@ -1,5 +1,5 @@
 // The JSON Schemas in jobs/schemas/ are generated from the zod contracts and
-// must not drift; every example in jobs/examples/ and jobs/schedules/ is
+// must not drift; every example in jobs/examples/ (schedules included) is
 // valid; an invalid payload names every problem.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,9 +49,9 @@ describe('jobs/examples', () => {
   });
 });
 
-describe('jobs/schedules', () => {
+describe('jobs/examples/schedules', () => {
   it('every shipped schedule is valid, one per queue', async () => {
-    const { entries, problems } = await loadScheduleDir(fromRoot('jobs', 'schedules'));
+    const { entries, problems } = await loadScheduleDir(fromRoot('jobs', 'examples', 'schedules'));
     expect(problems).toEqual([]);
     expect(entries.map((e) => e.schedule.queue).sort()).toEqual([...QUEUE_NAMES].sort());
     const weekly = entries.find((e) => e.schedule.queue === 'pdf-report')?.schedule;
