@@ -68,11 +68,24 @@ describe('courier render', () => {
     }
   });
 
-  it('names every bad option at once, as INVALID_JOB', async () => {
-    const run = await runCli(['render', '/demo', '--out', join(dir, 'x.gif'), '--width', '5', '--scale', '9', '--lang', '!!'], env);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(/^INVALID_JOB: .*4 problems/);
-    for (const part of ['--out', 'viewport.width', 'viewport.deviceScaleFactor', 'lang']) expect(run.stderr).toContain(part);
+  it('names every bad option at once, each by its flag, and exits 2 (a flag mistake)', async () => {
+    const run = await runCli(['render', '/demo', '--out', join(dir, 'x.gif'), '--width', '5', '--scale', 'big', '--lang', '!!'], env);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^courier: render: 4 problems with the options; nothing was rendered:/);
+    expect(run.stderr).toMatch(/^ {2}- --out: must end in \.png, \.jpeg, \.jpg or \.pdf/m);
+    expect(run.stderr).toMatch(/^ {2}- --width: expected a whole number of CSS pixels from 100 to 8192 \(got "5"\)$/m);
+    expect(run.stderr).toMatch(/^ {2}- --scale: expected a number from 0\.5 to 4 \(got "big"\)$/m);
+    expect(run.stderr).toMatch(/^ {2}- --lang: /m);
+    expect(run.stderr).not.toMatch(/NaN|viewport\./);
+  });
+
+  it('exits 2 without FRONTEND_URL, and for a flag commander refuses', async () => {
+    const run = await runCli(['render', '/demo', '--out', join(dir, 'z.png')], { REDIS_URL: env.REDIS_URL! });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/FRONTEND_URL is required for this command/);
+    const unknown = await runCli(['render', '/demo', '--out', join(dir, 'z.png'), '--colour', 'red'], env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--colour'/);
   });
 
   it('refuses a URL outside FRONTEND_URL with FORBIDDEN_URL', async () => {
@@ -82,7 +95,7 @@ describe('courier render', () => {
     expect(stack.forbiddenRequests).toEqual([]);
   });
 
-  it('stops at start naming every wrong variable', async () => {
+  it('stops at start naming every wrong variable, with status 2', async () => {
     const run = await runCli(['render', '/demo', '--out', join(dir, 'y.png')], { ...env, CONCURRENCY: 'lots', HTTP_PORT: '-1' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('CONCURRENCY');
@@ -108,6 +121,12 @@ describe('courier doctor', () => {
     expect(run.stdout).toMatch(/^ok\s+redis\s.*answers PONG \(Redis [\d.]+\); one node, master 127\.0\.0\.1:\d+$/m);
   });
 
+  it('exits 2 on a configuration mistake, naming each wrong variable on a FAIL line', async () => {
+    const run = await runCli(['doctor'], { ...env, CONCURRENCY: 'lots' });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/^FAIL\s+config\s+CONCURRENCY="lots": expected a whole number from 1 to 64$/m);
+  });
+
   it('reports a Redis that does not answer', async () => {
     const run = await runCli(['doctor'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     expect(run.status).toBe(1);
@@ -128,6 +147,9 @@ describe('courier doctor', () => {
       const bad = await runCli(['doctor'], { ...env, ...teams, SMTP_URL: sink.url({ user: 'courier', pass: 'wrong-password' }), MICROSOFT_APP_PASSWORD: 'wrong-secret' });
       expect(bad.status).toBe(1);
       expect(bad.stdout).toMatch(/^FAIL\s+smtp\s.*authentication failed/m);
+      // One hint style: on its own line under the check, never inline.
+      expect(bad.stdout).toMatch(/authentication failed.*\n {6}hint: check the user and password in SMTP_URL/);
+      expect(bad.stdout).not.toMatch(/Hint:/);
       expect(bad.stdout).toMatch(/^FAIL\s+teams token\s/m);
       expect(bad.stdout + bad.stderr).not.toContain('wrong-password');
       expect(bad.stdout + bad.stderr).not.toContain('wrong-secret');
