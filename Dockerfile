@@ -5,6 +5,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm install runs the package's `prepare` script, which builds only for a git-dependency install, not here.
+COPY scripts/prepare-git-dependency.js ./scripts/
 # As scripts/setup.sh: npm install keeps the locked versions (see the comment there).
 RUN npm install --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
