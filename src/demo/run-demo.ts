@@ -71,8 +71,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       comment: { author: 'Camille', text: 'August is our best month <3' },
       annotations: [
         // Around August's value and the top of its bar, the text in the free space left of it (CSS pixels of the 1000 × 520 story).
-        { type: 'ellipse', x: 856, y: 86, width: 136, height: 64, color: '#e5484d', strokeWidth: 4 },
-        { type: 'arrow', from: [766, 112], to: [850, 116], color: '#1d2433', strokeWidth: 2 },
+        { type: 'ellipse', x: 842, y: 86, width: 140, height: 64, color: '#e5484d', strokeWidth: 4 },
+        { type: 'arrow', from: [760, 112], to: [836, 116], color: '#1d2433', strokeWidth: 2 },
         { type: 'text', at: [566, 100], text: 'Best month: August', color: '#e5484d', strokeWidth: 3 },
       ],
       deliver: [email, channel],
