@@ -105,7 +105,8 @@ async function enqueue(queue: QueueName, file: string, flags: EnqueueFlags): Pro
     const refusal = environmentRefusal(queue, parsed, config);
     if (refusal !== null) exitWith(1, refusal);
   }
-  if (parsed.auth === undefined) {
+  // With --wait, beside the attempts' reasons: a 401 in them then has its likely cause said.
+  if (flags.wait && parsed.auth === undefined) {
     process.stderr.write('note: the job carries no auth.token, so the backend will refuse a story or data request that needs one (give it with --token-file or COURIER_TOKEN)\n');
   }
 
