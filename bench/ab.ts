@@ -2,12 +2,13 @@
 // alternating rounds of closed-loop jobs at CONCURRENCY 4 on the bench story.
 //   node dist/bench/ab.js <cliA.js> <cliB.js> [rounds] [jobsPerRound]
 // env: XENV_A / XENV_B (JSON, extra worker env; with LOG_LEVEL debug it counts early captures kept and dropped), NODEARGS_B (space separated),
-// AB_CONCURRENCY (default 4), AB_DUMP (a file: the beacons and job records, JSON).
+// AB_CONCURRENCY (default 4), AB_STORY (a gallery story, default echarts), AB_DUMP (a file: the beacons and job records, JSON).
 // What it prints: bench/README.md, "Side by side".
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CourierClient } from './lib/courier.js';
-import { startBenchEnvironment, storyJob } from './lib/environment.js';
+import { BENCH_STORY, startBenchEnvironment, storyJob } from './lib/environment.js';
+import type { GalleryStory } from '../test/fixtures/gallery/stack.js';
 import { againstPage } from './lib/page-time.js';
 import { median } from './lib/stats.js';
 
@@ -42,7 +43,8 @@ const running = sides.map((s) => {
   return { ...s, ...w, client: new CourierClient(env.producerConfig(`ab-${s.name}`)), ids: [] as string[] };
 });
 await Promise.all(running.map((r) => r.started));
-const job = () => storyJob(gallery);
+// AB_STORY: another gallery story (default: the benchmark's echarts chart).
+const job = () => storyJob(gallery, (process.env.AB_STORY ?? BENCH_STORY) as GalleryStory);
 for (const r of running) await r.client.run(job, 8, conc);
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? running : [...running].reverse();

@@ -14,7 +14,10 @@
 //   tall view       growing the viewport against scrolling through the page
 //                   (Grafana's scrollForElements), in plain puppeteer on the
 //                   Home and the window-virtualised list: the page's own time
-//                   to its final frame, and what is drawn at that moment.
+//                   to its final frame, and what is drawn at that moment;
+//   encoding        Chromium's PNG encoding, default against optimizeForSpeed,
+//                   on the still Home, a marked story and a single chart:
+//                   bytes, identical pixels, where a capture's time goes.
 //
 // Writes bench/results/tall.json and tall.md. Goals (issue 21): home C=1
 // ≤ 100 ms, C=2 ≤ 120 ms, marked ≤ 50 ms, decorated ≤ 1000 ms, render-error
@@ -31,6 +34,7 @@ import { startBenchEnvironment, storyJob, type BenchEnvironment } from './lib/en
 import { describeMachine } from './lib/machine.js';
 import { againstPage, runOf } from './lib/page-time.js';
 import { summarize, type LatencySummary } from './lib/stats.js';
+import { compareEncodings, type EncodingRow } from './lib/capture-encoding.js';
 import { compareTallViews, type TallViewRow } from './lib/tall-view.js';
 
 const { values: flags } = parseArgs({ options: { jobs: { type: 'string', default: '12' }, out: { type: 'string', default: fromRoot('bench', 'results') } } });
@@ -94,16 +98,19 @@ async function measure(env: BenchEnvironment, concurrency: number): Promise<Row[
 const env = await startBenchEnvironment();
 let rows: Row[] = [];
 let views: TallViewRow[] = [];
+let encodings: EncodingRow[] = [];
 try {
   rows = [...(await measure(env, 1)), ...(await measure(env, 2))];
   say('tall view: growing the viewport against scrolling through');
   views = await compareTallViews(env.gallery, 3);
+  say('encoding: default against optimizeForSpeed');
+  encodings = await compareEncodings(env.gallery, ['home', 'render-complete', 'echarts'], 4);
 } finally {
   await env.dispose();
 }
 
 const machine = describeMachine(findChromium(undefined));
-const results = { date: new Date().toISOString(), jobsPerRow: jobs, machine, rows, tallView: views };
+const results = { date: new Date().toISOString(), jobsPerRow: jobs, machine, rows, tallView: views, encodings };
 mkdirSync(flags.out, { recursive: true });
 writeFileSync(join(flags.out, 'tall.json'), `${JSON.stringify(results, null, 2)}\n`);
 const md = [
@@ -118,6 +125,10 @@ const md = [
   '| story | way | final frame median ms (from navigation) | drawn at the final frame |',
   '|---|---|---|---|',
   ...views.map((v) => `| ${v.story} | ${v.way} | ${v.finalFrameMs} | ${v.drawn} |`),
+  '',
+  '| story (CSS px) | PNG encoding | bytes | same pixels | call ms | draw ms wall/CPU | readback | encode |',
+  '|---|---|--:|---|--:|--:|--:|--:|',
+  ...encodings.map((e) => `| ${e.story} (${e.size}) | ${e.encoding} | ${e.bytes} | ${e.samePixels ? 'yes' : '**no**'} | ${e.callMs} | ${e.stages.draw.wallMs}/${e.stages.draw.cpuMs} | ${e.stages.readback.wallMs}/${e.stages.readback.cpuMs} | ${e.stages.encode.wallMs}/${e.stages.encode.cpuMs} |`),
   '',
 ].join('\n');
 writeFileSync(join(flags.out, 'tall.md'), md);

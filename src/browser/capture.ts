@@ -19,6 +19,16 @@ const CAPTURE_ATTR = 'data-courier-capture';
  * A taller (or wider) element is captured in tiles, stitched with sharp.
  */
 export const MAX_TILE_PX = 8_192;
+/**
+ * From this many device pixels on, a PNG is encoded for speed (zlib's
+ * fastest level, no filtering: `optimizeForSpeed`): the same pixels, larger
+ * bytes. Measured on the gallery's tall Home (1000 × 4,246 px, 4.2 MP;
+ * bench/lib/capture-encoding.ts): Chromium's encoding took 47 ms of CPU
+ * instead of 77, on the browser's main thread, and the file grew from 180
+ * to 316 KB. Below a megapixel (a single chart) the time saved is a few
+ * milliseconds, so the smaller file wins.
+ */
+export const FAST_PNG_MIN_PIXELS = 1_000_000;
 
 /**
  * `clip`: the element's box as the readiness probe last saw it, when wholly
@@ -46,9 +56,11 @@ export async function captureElement(page: Page, cdp: CDPSession, selector: stri
  * (under load that question alone waited up to 110 ms for the page).
  */
 async function captureInView(cdp: CDPSession, clip: ElementClip, format: 'png' | 'jpeg'): Promise<Capture> {
+  const pixels = clip.width * clip.height * clip.scale * clip.scale;
   const { data } = await cdp.send('Page.captureScreenshot', {
     format,
     ...(format === 'jpeg' ? { quality: JPEG_QUALITY } : {}),
+    ...(format === 'png' && pixels >= FAST_PNG_MIN_PIXELS ? { optimizeForSpeed: true } : {}),
     // Device metrics are emulated on puppeteer's session, not this one: the
     // page's own devicePixelRatio gives the scale (the same bytes as
     // puppeteer's capture at 1, 1.5, 2 and 3, checked side by side).

@@ -105,15 +105,16 @@ export function installProbe(
     return el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
   };
 
+  // A pending settle() looks again at once when the page sets a mark (data-render-complete, data-render-error):
+  // a page that says it is done, or failed, is answered within a task, not at its next frame.
+  let wake: (() => void) | null = null;
+  const MARKS = ['data-render-complete', 'data-render-error', 'data-shared-items-count'];
   // DOM and attribute changes.
   new MutationObserver((records) => {
     const target = element();
-    for (const record of records) {
-      if (affects(record.target, target)) {
-        touch(`DOM change in ${describe(record.target)}`, record.target);
-        return;
-      }
-    }
+    const changed = records.find((record) => affects(record.target, target));
+    if (changed) touch(`DOM change in ${describe(changed.target)}`, changed.target);
+    if (wake && records.some((r) => r.type === 'attributes' && MARKS.includes(r.attributeName ?? ''))) wake();
   }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 
   /** Replaces proto[name] by a function that runs `before` (given `this`), then the original. */
@@ -331,7 +332,10 @@ export function installProbe(
       watched = target;
       const started = now();
       let fallback = 0;
+      let frame = 0;
+      let answered = false;
       const check = (isFrame: boolean): void => {
+        if (answered) return;
         nativeClearTimeout(fallback);
         const seen = facts();
         if (isFrame) {
@@ -343,13 +347,17 @@ export function installProbe(
         // Answer at once too when Node has to act: the story marked an error, or the element outgrew the viewport.
         const act = (seen.renderErrors?.length ?? 0) > 0 || (target.growable && seen.box != null && (seen.box.x + seen.box.width > seen.view!.width + 0.5 || seen.box.y + seen.box.height > seen.view!.height + 0.5));
         if (act || unmet(seen, quiet).length === 0 || (early && unmet(seen, early).length === 0) || now() - started >= maxWaitMs) {
+          answered = true;
+          wake = null;
+          cancelAnimationFrame(frame);
           resolve(seen);
           return;
         }
         // After the next frame, or soon anyway if frames are not being produced (then nothing counts as quiet).
         // "After": a task queued from our frame callback runs once every callback of that frame has run, so a
         // change the page makes later in the same frame is seen before the frame is counted as quiet.
-        const frame = requestAnimationFrame(() => {
+        cancelAnimationFrame(frame);
+        frame = requestAnimationFrame(() => {
           nativeClearTimeout(fallback);
           nativeSetTimeout(() => check(true), 0);
         });
@@ -358,6 +366,8 @@ export function installProbe(
           check(false);
         }, 50);
       };
+      // Only marks wake it: a mark is never a frame, so the quiet count is left alone.
+      wake = () => check(false);
       check(false);
     });
 
