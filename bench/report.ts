@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BrowserPool } from '../src/browser/pool.js';
+import { BrowserPool, findChromium } from '../src/browser/pool.js';
 import { createRenderer } from '../src/browser/render.js';
 import { loadConfig } from '../src/config.js';
 import { ToucanStack } from '../src/demo/toucan-stack.js';
@@ -131,7 +131,7 @@ for (const kind of ['vector', 'raster'] as const) {
 }
 
 mkdirSync(flags.out, { recursive: true });
-const result = { date: new Date().toISOString(), machine: describeMachine(), runs, pages, rows };
+const result = { date: new Date().toISOString(), machine: describeMachine(findChromium(undefined)), runs, pages, rows };
 writeFileSync(join(flags.out, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
 const lines = [
   `# Report assembly (${pages} stories, ${runs} runs each, ${result.date.slice(0, 10)})`,
