@@ -156,16 +156,19 @@ export class ReportTags {
    * without tags, the story is one Figure.
    */
   storyVector<T>(page: PDFPage, record: PageTags, source: PDFDocument, embedded: PDFEmbeddedPage, box: Box, draw: () => T): T {
-    const sect = this.section(record.story);
-    const adoption = this.adoptions.get(source) ?? this.adopt(source, sect, record.alt);
-    if (!adoption || this.xobjectKeys.has(embedded.ref)) return this.storyFigure(page, record, box, draw);
-    this.adoptions.set(source, adoption);
+    if (this.xobjectKeys.has(embedded.ref)) return this.storyFigure(page, record, box, draw);
     // The capture's marked content, now inside the form XObject, is found through the XObject's own key.
-    const key = this.parents.push(adoption.byMcid) - 1;
-    this.xobjectKeys.set(embedded.ref, key);
-    for (const { kids, mcids } of adoption.marked) {
-      for (const mcid of mcids) kids.push(this.context.obj({ Type: 'MCR', Pg: page.ref, Stm: embedded.ref, MCID: mcid }));
+    const mcr = (mcid: number) => this.context.obj({ Type: 'MCR', Pg: page.ref, Stm: embedded.ref, MCID: mcid });
+    let adoption = this.adoptions.get(source);
+    if (adoption) {
+      // The same story drawn again (its next part on the next page): its elements gain this page's content.
+      for (const { kids, mcids } of adoption.marked) for (const mcid of mcids) kids.push(mcr(mcid));
+    } else {
+      adoption = this.adopt(source, this.section(record.story), record.alt, mcr) ?? undefined;
+      if (!adoption) return this.storyFigure(page, record, box, draw);
+      this.adoptions.set(source, adoption);
     }
+    this.xobjectKeys.set(embedded.ref, this.parents.push(adoption.byMcid) - 1);
     return draw();
   }
 
@@ -216,7 +219,7 @@ export class ReportTags {
    * none to keep. Headings move below the page heading (the story's H1
    * becomes an H3 under a cover); Figures get alternative text.
    */
-  private adopt(source: PDFDocument, sect: Elem, alt: StoryAlt): Adoption | null {
+  private adopt(source: PDFDocument, sect: Elem, alt: StoryAlt, mcr: (mcid: number) => PDFDict): Adoption | null {
     const tree = source.catalog.lookupMaybe(N('StructTreeRoot'), PDFDict);
     const page = source.getPages()[0];
     const entries = tree && page ? parentTreeEntry(source.context, tree, page.node.get(N('StructParents'))) : null;
@@ -248,12 +251,18 @@ export class ReportTags {
       const mcids: number[] = [];
       for (const kid of kidsOf(from.get(N('K')))) {
         const value = kid instanceof PDFRef ? source.context.lookup(kid) : kid;
-        if (value instanceof PDFNumber) mcids.push(value.asNumber());
-        else if (value instanceof PDFDict) {
+        // Content stays where it was among the element's kids (a background before a heading…).
+        if (value instanceof PDFNumber) {
+          mcids.push(value.asNumber());
+          kids.push(mcr(value.asNumber()));
+        } else if (value instanceof PDFDict) {
           const kind = value.lookupMaybe(N('Type'), PDFName)?.decodeText();
           if (kind === 'MCR') {
             const mcid = value.lookupMaybe(N('MCID'), PDFNumber);
-            if (mcid) mcids.push(mcid.asNumber());
+            if (mcid) {
+              mcids.push(mcid.asNumber());
+              kids.push(mcr(mcid.asNumber()));
+            }
           } else if (kind !== 'OBJR' && value.has(N('S'))) {
             // Annotations (OBJR) are not carried over with the page: their references go too.
             kids.push(copy(value, ref, kid instanceof PDFRef ? kid : value));
