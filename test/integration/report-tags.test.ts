@@ -6,7 +6,7 @@
 // for what repeats on every page, and the vector stories' text still text.
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { PDFDocument, PDFName } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleReport, type AssembleRequest } from '../../src/report/assemble.js';
 import { ReportTags } from '../../src/report/tags.js';
@@ -136,6 +136,21 @@ describe('other shapes', () => {
     const tags = pdfTags(pdfFile(report.data, 'no-cover'));
     expect(tags.parentTreeProblems).toEqual([]);
     expect(outlineOf(tags.tree!)).toEqual(['H1', 'H2', 'Figure: Chart: Ventes par région', 'H1', 'H2', `Figure: ${DESCRIPTION}`, 'H1', 'Figure: Chart: Attrition par offre']);
+  });
+
+  it('keeps the name a story gives its chart (Chromium prints an aria-label as /Alt), unless the job describes it', async () => {
+    // The fixture's chart has no aria-label: give its Figure the /Alt Chromium writes for one.
+    const named = await PDFDocument.load(sales.pdf);
+    for (const [, object] of named.context.enumerateIndirectObjects()) {
+      if (object instanceof PDFDict && object.get(PDFName.of('S')) === PDFName.of('Figure')) object.set(PDFName.of('Alt'), PDFString.of('Bars: sales by region, East first'));
+    }
+    const pdf = await named.save();
+    const alts = async (description?: string) => {
+      const report = await assembleReport(request({ pages: [{ ...sales, title: 'Ventes', pdf, description }] }));
+      return flattenTags(pdfTags(pdfFile(report.data, 'named')).tree!).filter((n) => n.type === 'Figure').map((n) => n.alt);
+    };
+    expect(await alts()).toEqual(['Bars: sales by region, East first']);
+    expect(await alts(DESCRIPTION)).toEqual([DESCRIPTION]);
   });
 
   it('makes an untagged vector story one Figure, its text still selectable', async () => {
