@@ -6,7 +6,7 @@ const FLOORS = [
   /* 0 */ ['paths', 'deadline', 'secret-strength', 'log', 'errors', 'teams-clouds', 'i18n/'],
   /* 1 */ ['phases', 'urls', 'contracts/', 'redis/'],
   /* 2 */ ['config', 'config-vars'],
-  /* 3 */ ['artifacts/', 'report/'],
+  /* 3 */ ['artifacts/', 'report/', 'history/'],
   /* 4 */ ['browser/', 'delivery/'],
   /* 5 */ ['alerts/', 'server/'],
   /* 6 */ ['processors/'],

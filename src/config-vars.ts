@@ -305,6 +305,12 @@ export const VARIABLES = {
     doc: 'how long Redis keeps a completed job (and its result) that does not say otherwise (BullMQ `removeOnComplete`)',
   }),
   JOBS_KEEP_FAILED_DAYS: variable({ field: 'keepFailedJobsSeconds', type: daysAsSeconds, default: '30', doc: 'the same for a failed job (`removeOnFail`)' }),
+  SCHEDULE_HISTORY_DAYS: variable({
+    field: 'scheduleHistorySeconds',
+    type: checked(z.coerce.number().min(1).max(3650).transform((days) => Math.round(days * 86400)), 'a number of days, 1 to 3650'),
+    default: '90',
+    doc: "how long each schedule's runs are recorded (`courier schedules history`; at most 500 runs per schedule)",
+  }),
   POD_NAME: variable({
     field: 'podName',
     type: text,

@@ -14,6 +14,7 @@ export const LUA_SCRIPTS = {
   'lock-renew': 1,
   'lock-release': 1,
   'teams-pace-take': 1,
+  'schedule-history-write': 4,
 } as const;
 
 export type LuaScript = keyof typeof LUA_SCRIPTS;
