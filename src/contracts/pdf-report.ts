@@ -7,6 +7,8 @@ export const MAX_REPORT_PAGES = 100;
 export const reportPage = z.strictObject({
   url: storyUrl,
   title: label.optional(),
+  /** The chart's alternative text, for readers who cannot see it (the report's tags, the email's thumbnail); generated from the title when absent. */
+  description: z.string().max(2000).optional(),
   selector: selector.optional(),
   viewport: viewport.optional(),
 });

@@ -7,6 +7,8 @@ export type { ReportLayout } from '../contracts/pdf-report.js';
 export interface ReportPageInput {
   /** Shown above the story, in the contents and as its bookmark. Empty: "Page n". */
   title: string;
+  /** The job's alternative text for the story's chart; without it, a sentence naming the story is generated. */
+  description?: string;
   /** Vector capture: a one-page PDF of the story element alone, page size = element size (Chromium page.pdf). */
   pdf?: Uint8Array;
   /** Raster capture of the same element (PNG bytes and pixel size). */
@@ -37,6 +39,25 @@ export interface AssembleRequest {
 }
 
 export type PageChoice = 'vector' | 'raster';
+
+/** A story's alternative text: the job's description when it gave one, and the sentence generated from its title. */
+export interface StoryAlt {
+  description?: string;
+  generated: string;
+}
+
+/**
+ * What one PDF page of a story is, for its tags (src/report/tags.ts): which
+ * story, whether its title is the story's heading (its first page) or a
+ * running header (the next pages of a story laid over several), and the
+ * alternative text of what it shows.
+ */
+export interface PageTags {
+  /** Index of the story in the request's pages. */
+  story: number;
+  heading: boolean;
+  alt: StoryAlt;
+}
 
 export interface AssembledReport {
   data: Uint8Array;
