@@ -102,11 +102,8 @@ describe.each(BUILDS)('on the $build', ({ build, path }) => {
     expect(dnsQueries(events), show(dnsQueries(events))).toEqual([]);
   });
 
-  // The vectors of one stack run side by side (the pool renders CONCURRENCY of them at once), to keep the
-  // strace run short; a window of the trace may then hold another vector's traffic, which changes nothing:
-  // there must be none at all.
   describe.each(['ip', 'names'] as const)('a hostile story on a stack addressed by %s', (naming) => {
-    it.concurrent.for(VECTORS.filter((v) => !(naming === 'names' && v === 'other-host')))('%s: refused, reported, and the story renders', async (vector, { expect }) => {
+    it.for(VECTORS.filter((v) => !(naming === 'names' && v === 'other-host')))('%s: refused, reported, and the story renders', async (vector, { expect }) => {
       const stack = stacks[naming];
       const mark = traced?.mark();
       const result = await renderHostile(pool, stack, vector);

@@ -34,7 +34,7 @@ export function installQuietWatch(binding: string, maxReports: number): void {
   // candidate:<foundation> <component> <transport> <priority> <address> <port> typ …
   const mdnsNames = (text: unknown): void => {
     if (typeof text !== 'string') return;
-    for (const match of text.matchAll(/candidate:\S+\s+\d+\s+\S+\s+\d+\s+(\S+\.local)\.?\s/gi)) say('mdns', match[1]);
+    for (const match of `${text} `.matchAll(/candidate:\S+\s+\d+\s+\S+\s+\d+\s+(\S+\.local)\.?\s/gi)) say('mdns', match[1]);
   };
   const Peer = w.RTCPeerConnection as { prototype: RTCPeerConnection } | undefined;
   if (Peer) {
@@ -42,16 +42,15 @@ export function installQuietWatch(binding: string, maxReports: number): void {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as `this`
     const addIceCandidate = proto.addIceCandidate as (this: RTCPeerConnection, ...args: unknown[]) => Promise<void>;
     proto.addIceCandidate = function (this: RTCPeerConnection, ...args: unknown[]): Promise<void> {
-      const candidate = args[0] as { candidate?: unknown } | undefined;
-      mdnsNames(`${String(candidate?.candidate ?? '')} `);
+      mdnsNames((args[0] as { candidate?: unknown } | undefined)?.candidate);
       return addIceCandidate.apply(this, args);
-    } as typeof proto.addIceCandidate;
+    };
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as `this`
     const setRemoteDescription = proto.setRemoteDescription as (this: RTCPeerConnection, ...args: unknown[]) => Promise<void>;
     proto.setRemoteDescription = function (this: RTCPeerConnection, ...args: unknown[]): Promise<void> {
       mdnsNames((args[0] as { sdp?: unknown } | undefined)?.sdp);
       return setRemoteDescription.apply(this, args);
-    } as typeof proto.setRemoteDescription;
+    };
   }
   const NativeTransport = w.WebTransport as (new (url: string, options?: unknown) => object) | undefined;
   if (NativeTransport) {
@@ -59,7 +58,7 @@ export function installQuietWatch(binding: string, maxReports: number): void {
       say('webtransport', url);
       return new NativeTransport(url, options);
     };
-    Wrapped.prototype = NativeTransport.prototype;
+    Wrapped.prototype = NativeTransport.prototype as object;
     Object.setPrototypeOf(Wrapped, NativeTransport);
     w.WebTransport = Wrapped;
   }
