@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what courier needs on a Debian/Ubuntu machine, skipping what is
 # already there: Debian packages (Chromium's headless shell, fonts with CJK,
-# tini; with --dev also redis-server, poppler-utils, qpdf and the full
-# chromium for the tests), the npm
+# tini, iproute2 for Chromium's network namespace; with --dev also
+# redis-server, poppler-utils, qpdf, strace and the full chromium for the
+# tests), the npm
 # dependencies when package-lock.json changed, then builds dist/.
 # The Dockerfile installs the same package lists.
 set -euo pipefail

@@ -56,7 +56,11 @@ export const CHROMIUM_ARGS: readonly string[] = [
   // of 1, about 5× the floor's CPU per job). The spare renderer is a process
   // kept warm for a context's next navigation; ours never has one (the
   // story's page is made ahead, and its first navigation keeps its process).
-  '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,CalculateNativeWinOcclusion,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess',
+  // WebRtcHideLocalIpsWithMdns also gates the resolution of a remote ICE
+  // candidate's `.local` name: with it on, a story that adds one makes the
+  // network service send multicast DNS (224.0.0.251:5353) past the proxy
+  // (seen under strace on Chromium 156, both builds; issue 23).
+  '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,CalculateNativeWinOcclusion,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess,WebRtcHideLocalIpsWithMdns',
   '--no-first-run',
   '--no-default-browser-check',
   '--no-pings',

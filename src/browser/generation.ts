@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { chromiumArgs, chromiumEnv, decideSandbox, egressArgs, findChromium, headlessModeOf, ignoreStreamErrorsAfterDeath, killProcessGroup, runningAsRoot } from './chromium.js';
+import { NetnsJail, probeConfinement, type Confinement } from './netns.js';
 import { lowerRendererPriority, RENDERER_NICE } from './renderer-priority.js';
 import { TargetWatch } from './traffic/target-watch.js';
 import type { TrafficLayer } from './traffic/traffic-layer.js';
@@ -19,6 +20,15 @@ export interface Generation {
   active: number;
   retiring: boolean;
   dead: boolean;
+  /** The network namespace Chromium runs in (null where the worker may not make one). */
+  jail: NetnsJail | null;
+}
+
+let confinement: Confinement | null = null;
+/** Probed once per process: whether Chromium can be put in a network namespace of its own. */
+export function networkConfinement(): Confinement {
+  confinement ??= probeConfinement();
+  return confinement;
 }
 
 export interface LaunchOptions {
@@ -43,11 +53,17 @@ export async function launchGeneration(options: LaunchOptions): Promise<Launched
   if (warning) options.onSandboxOff(warning);
   let browser: Browser;
   let executablePath: string;
+  let jail: NetnsJail | null = null;
   try {
-    const args = chromiumArgs(egressArgs(await options.traffic.catchAllProxy()), { sandbox });
+    const catchAll = await options.traffic.catchAllProxy();
+    const args = chromiumArgs(egressArgs(catchAll), { sandbox });
     executablePath = findChromium(config.chromiumPath ?? undefined);
+    if (networkConfinement().level === 'namespace') {
+      jail = await NetnsJail.open(executablePath);
+      await jail.expose(catchAll);
+    }
     browser = await puppeteer.launch({
-      executablePath,
+      executablePath: jail?.executablePath ?? executablePath,
       headless: headlessModeOf(executablePath),
       args,
       // Only what Chromium needs to run: none of the worker's secrets.
@@ -60,6 +76,7 @@ export async function launchGeneration(options: LaunchOptions): Promise<Launched
       handleSIGHUP: false,
     });
   } catch (err) {
+    await jail?.close();
     if (err instanceof CourierError) throw err;
     throw new CourierError('BROWSER_CRASHED', `Chromium could not be launched: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
   }
@@ -69,9 +86,10 @@ export async function launchGeneration(options: LaunchOptions): Promise<Launched
     targets = await TargetWatch.start(browser);
   } catch (err) {
     await browser.close().catch(() => undefined);
+    await jail?.close();
     throw new CourierError('BROWSER_CRASHED', `Chromium started but did not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const gen: Generation = { browser, targets, pid: browser.process()?.pid ?? null, served: 0, active: 0, retiring: false, dead: false };
+  const gen: Generation = { browser, targets, pid: browser.process()?.pid ?? null, served: 0, active: 0, retiring: false, dead: false, jail };
   // Before any page is made, so every story's renderer is forked at the lower priority.
   const rendererNice = gen.pid !== null && lowerRendererPriority(gen.pid).zygotes > 0 ? RENDERER_NICE : null;
   return { gen, executablePath, rendererNice };
@@ -87,4 +105,5 @@ export async function closeGeneration(gen: Generation): Promise<void> {
   }
   gen.dead = true;
   killProcessGroup(gen.pid);
+  await gen.jail?.close();
 }

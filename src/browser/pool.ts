@@ -21,7 +21,7 @@ import { CourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CaptureGate } from './capture-gate.js';
 import { killProcessGroup } from './chromium.js';
-import { closeGeneration, launchGeneration, type Generation, type Launched } from './generation.js';
+import { closeGeneration, launchGeneration, networkConfinement, type Generation, type Launched } from './generation.js';
 import { PageSlots } from './page-slots.js';
 import type { AssetCache } from './traffic/asset-cache.js';
 import type { EgressListener } from './traffic/egress-proxy.js';
@@ -252,6 +252,8 @@ export class BrowserPool {
     const egress = await this.traffic.openListener();
     let context: BrowserContext | null = null;
     try {
+      // Inside Chromium's network namespace, the listener's port must lead to it too.
+      await gen.jail?.expose(egress.proxyServer);
       context = await gen.browser.createBrowserContext({ proxyServer: egress.proxyServer, proxyBypassList: ['<-loopback>'] });
       const fresh: FreshPage = { context, page: await context.newPage(), egress, crashed: false };
       fresh.page.once('error', () => {
@@ -300,7 +302,9 @@ export class BrowserPool {
     }
     const previous = this.current;
     this.current = gen;
-    log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null, rendererNice }, 'chromium launched');
+    // How far Chromium's network is walled in: its own namespace, or its switches only (docs/security.md).
+    const network = networkConfinement();
+    log.info({ chromiumPid: gen.pid, executablePath, ms: Date.now() - started, replaced: previous !== null, rendererNice, network: network.level, ...(network.level === 'switches' ? { networkWhy: network.why } : {}) }, 'chromium launched');
     for (let i = 0; i < config.concurrency; i++) this.prepareSpare(gen);
     return gen;
   }

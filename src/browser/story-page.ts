@@ -11,6 +11,7 @@ import type { Viewport } from '../contracts/common.js';
 import { PageObserver } from './page-observer.js';
 import { probeScript } from './page-probe.js';
 import { routeRequests, type RouterOptions } from './request-router.js';
+import { watchQuietAttempts } from './traffic/quiet-attempts.js';
 import { watchWebRtc } from './traffic/webrtc-watch.js';
 
 /** The viewport most jobs ask for (the contract's default): set ahead, so they skip the call. */
@@ -29,6 +30,7 @@ export class StoryPage {
     const story = new StoryPage(page);
     await story.observer.attach(page);
     await watchWebRtc(page, story.observer.ledger);
+    await watchQuietAttempts(page, story.observer.ledger, () => story.observer.policy);
     routeRequests(page, () => story.job);
     await page.evaluateOnNewDocument(probeScript());
     await page.setRequestInterception(true);

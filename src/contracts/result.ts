@@ -21,7 +21,7 @@ export const deliveryReport = z.discriminatedUnion('type', [
 export const timings = z.record(z.string().regex(/^[a-z][A-Za-z]*Ms$/), z.number().min(0));
 
 /** How a story tried to reach outside the network policy (see README, Security). */
-export const refusedHow = z.enum(['request', 'navigation', 'redirect', 'iframe', 'worker', 'shared-worker', 'service-worker', 'websocket', 'webrtc', 'popup', 'eventsource', 'beacon', 'local-file', 'tunnel', 'http']);
+export const refusedHow = z.enum(['request', 'navigation', 'redirect', 'iframe', 'worker', 'shared-worker', 'service-worker', 'websocket', 'webrtc', 'popup', 'eventsource', 'beacon', 'local-file', 'mdns', 'webtransport', 'prefetch', 'tunnel', 'http']);
 
 /** What the rendered stories did that people should know of, although the job succeeded. */
 export const jobDiagnostics = z.strictObject({

@@ -17,7 +17,9 @@ import { hostPortOf } from '../network-policy.js';
  * image, font… from the page), navigation (the page navigating itself
  * away), redirect, iframe, worker, shared-worker, service-worker, websocket,
  * webrtc, popup, eventsource, beacon, local-file (file: and other local
- * schemes, refused by Chromium itself), tunnel and http (a CONNECT or a
+ * schemes, refused by Chromium itself), mdns (a remote ICE candidate's
+ * `.local` name), webtransport, prefetch (resource hints and speculation
+ * rules aimed outside the policy; see quiet-attempts.ts), tunnel and http (a CONNECT or a
  * plain-http request the proxy refused, made by something not otherwise seen).
  */
 export type How = z.infer<typeof refusedHow>;
