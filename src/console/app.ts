@@ -66,11 +66,17 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
   const reader = createJobsReader(deps.config);
   const boards = createBoards(reader.queues);
   const publicOrigin = deps.config.publicUrl?.origin ?? null;
-  const app = new Hono<Env>();
+  const app = new Hono<Env>({ strict: false });
 
-  const protocolOf = (c: Context<Env>): 'http' | 'https' => (c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http');
-  const sameOrigin = (c: Context<Env>): boolean =>
-    isSameOrigin({ host: c.req.header('host'), protocol: protocolOf(c), origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') }, publicOrigin);
+  type Header = (name: string) => string | undefined;
+  const protocolOf = (header: Header): 'http' | 'https' => (header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https' ? 'https' : 'http');
+  // The Host header, as @hono/node-server put it into the request's URL (a fetch Request keeps no Host header).
+  const sameOrigin = (header: Header): boolean =>
+    isSameOrigin({ host: header('x-courier-host'), protocol: protocolOf(header), origin: header('origin'), secFetchSite: header('sec-fetch-site') }, publicOrigin);
+  const headerOf =
+    (c: Context): Header =>
+    (name) =>
+      name === 'x-courier-host' ? new URL(c.req.url).host : c.req.header(name);
   const signed = (path: string): string => {
     const url = new URL(signArtifactUrl(new URL('http://console.invalid/'), deps.linkSecret, path, nowSeconds() + LINK_SECONDS));
     return `${url.pathname}${url.search}`;
@@ -81,13 +87,13 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
     c.header('x-frame-options', 'DENY');
-    // Signed links in the pages must not leave in a Referer.
-    c.header('referrer-policy', 'no-referrer');
+    // Signed links in the pages must not leave in a Referer to another site.
+    c.header('referrer-policy', 'same-origin'); // (no-referrer would also make the browser send Origin: null on the console's own forms)
   });
 
   app.get(`${BASE_PATH}/login`, (c) => c.html(loginPage(null)));
   app.post(`${BASE_PATH}/login`, async (c) => {
-    if (!sameOrigin(c)) return c.text('forbidden: a login must come from the console itself\n', 403);
+    if (!sameOrigin(headerOf(c))) return c.text('forbidden: a login must come from the console itself\n', 403);
     const form = await c.req.parseBody();
     const role = typeof form.token === 'string' ? roleOfToken(form.token.trim(), tokens) : null;
     if (role === null) {
@@ -95,11 +101,11 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
       return c.html(loginPage('That is not the console token.'), 401);
     }
     log.info({ console: 'login', role }, 'console login');
-    c.header('set-cookie', sessionCookieHeader(makeSession(role, tokens, nowSeconds()), protocolOf(c) === 'https'));
+    c.header('set-cookie', sessionCookieHeader(makeSession(role, tokens, nowSeconds()), protocolOf(headerOf(c)) === 'https'));
     return c.redirect(`${BASE_PATH}/`, 303);
   });
   app.get(`${BASE_PATH}/logout`, (c) => {
-    c.header('set-cookie', sessionCookieHeader(null, protocolOf(c) === 'https'));
+    c.header('set-cookie', sessionCookieHeader(null, protocolOf(headerOf(c)) === 'https'));
     return c.redirect(`${BASE_PATH}/login`, 303);
   });
 
@@ -125,7 +131,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
     const role = c.get('role');
     const via = c.get('via');
     if (role !== 'write') return c.json({ error: 'read-only: this credential may look, not change (ADMIN_WRITE_TOKEN may retry, promote and remove)' }, 405);
-    if (via === 'session' && !sameOrigin(c)) {
+    if (via === 'session' && !sameOrigin((name) => (name === 'x-courier-host' ? new URL(c.req.url).host : c.req.header(name)))) {
       log.warn({ console: 'write refused', path: c.req.path, origin: c.req.header('origin') ?? null }, 'console write refused: it did not come from the console itself');
       return c.json({ error: 'forbidden: a write must come from the console itself' }, 403);
     }
@@ -143,7 +149,6 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
     c.res = new Response(JSON.stringify(body), { status: c.res.status, headers: c.res.headers });
   });
 
-  app.get(`${BASE_PATH}/courier`, (c) => c.redirect(`${BASE_PATH}/courier/`, 301));
   app.get(`${BASE_PATH}/courier/`, async (c) => {
     const records = await reader.list({ state: 'failed', limit: 100 });
     const rows = records.map(({ queue, job }) => {
@@ -188,6 +193,5 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
   });
 
   app.all(`${BASE_PATH}/*`, (c) => boards[c.get('role')].fetch(c.req.raw));
-  app.all(BASE_PATH, (c) => c.redirect(`${BASE_PATH}/`, 301));
   return { app, reader };
 }

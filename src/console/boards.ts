@@ -52,7 +52,8 @@ function board(queues: Queue[], role: Role): Hono {
       },
     },
   });
-  return new Hono().route(BASE_PATH, serverAdapter.registerPlugin());
+  // Not strict: bull-board's entry route '/' under the base path is both /admin and /admin/.
+  return new Hono({ strict: false }).route(BASE_PATH, serverAdapter.registerPlugin());
 }
 
 export function createBoards(queues: Queue[]): Record<Role, Hono> {
