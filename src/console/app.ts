@@ -149,7 +149,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): { app: Hono<Env>; reader
     c.res = new Response(JSON.stringify(body), { status: c.res.status, headers: c.res.headers });
   });
 
-  app.get(`${BASE_PATH}/courier/`, async (c) => {
+  app.get(`${BASE_PATH}/courier`, async (c) => {
     const records = await reader.list({ state: 'failed', limit: 100 });
     const rows = records.map(({ queue, job }) => {
       const data = (typeof job.data === 'object' && job.data !== null ? job.data : {}) as Record<string, unknown>;

@@ -174,10 +174,12 @@ describe('the console at /admin/', () => {
 
     // 2. courier's failures, then the failed report.
     await page.goto(`${base}/admin/courier/`);
+    if (!(await page.$('a[href*="weekly-sales"]'))) throw new Error((await page.content()).slice(0, 3000));
     await Promise.all([page.waitForNavigation(), page.click(`a[href="/admin/courier/jobs/pdf-report/${encodeURIComponent(reportId)}"]`)]);
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).toContain('SELECTOR_TIMEOUT');
-    expect(await page.$eval('[data-phase]', (e) => e.textContent)).toBe('ready');
+    // A report's pages fail inside its render phase.
+    expect(await page.$eval('[data-phase]', (e) => e.textContent)).toBe('render');
     expect(text).toMatch(/Still unmet when it timed out[\s\S]*busy indicator/);
     expect(text).toMatch(/Requests in flight\s+GET http:\/\/127\.0\.0\.1:\d+\/data\/sales/);
     // 3. The page as it was, inline through a signed link.
@@ -200,7 +202,7 @@ describe('the console at /admin/', () => {
       .toBe('completed');
     const done = await page.evaluate(() => document.body.innerText);
     expect(done).toMatch(/ops@corp\.example\s+sent/);
-    expect(done).toMatch(/Attempts[\s\S]*failed\s+SELECTOR_TIMEOUT\s+ready[\s\S]*completed/);
+    expect(done).toMatch(/Attempts[\s\S]*failed\s+SELECTOR_TIMEOUT\s+render[\s\S]*completed/);
     await shot(page, 'completed-job');
     expect(smtp.messages.length).toBe(1);
     // The retry is logged with what it touched.
