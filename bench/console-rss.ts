@@ -31,7 +31,7 @@ async function idleRss(stack: ToucanStack, extra: Record<string, string>): Promi
     BACKEND_URL: stack.backendUrl,
     HTTP_PORT: String(await freePort()),
     ARTIFACTS_DIR: dir,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info', // startWorkerProcess waits for the "worker started" line
     ...extra,
   });
   try {
