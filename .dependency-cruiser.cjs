@@ -11,7 +11,7 @@ const FLOORS = [
   /* 5 */ ['alerts/', 'server/'],
   /* 6 */ ['processors/'],
   /* 7 */ ['queue/'],
-  /* 8 */ ['doctor', 'demo/', 'public/'],
+  /* 8 */ ['doctor', 'demo/', 'public/', 'console/'],
   /* 9 */ ['commands/'],
   /* 10 */ ['cli'],
 ];

@@ -11,6 +11,7 @@ import { register as registerSchedules } from './commands/schedules.js';
 import { register as registerWorker } from './commands/worker.js';
 import { register as registerTeams } from './commands/teams.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerJobs } from './commands/jobs.js';
 
 const { version } = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
 
@@ -31,6 +32,7 @@ registerSchedules(program);
 registerWorker(program);
 registerTeams(program);
 registerDemo(program);
+registerJobs(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -54,6 +54,16 @@ function checked<T>(schema: z.ZodType<T>, expects: string): VarType<T> {
   };
 }
 
+/** A secret that keys signatures or opens the console: refused when guessable (secret-strength.ts). */
+function strongSecret(howToMake: string): VarType<string> {
+  return {
+    parse(raw: string, name: string): Parsed<string> {
+      const weakness = secretWeakness(raw);
+      return weakness === null ? ok(raw) : { ok: false, problems: [`${name}=(hidden): guessable, ${weakness}; make one with ${howToMake}`] };
+    },
+  };
+}
+
 const isHttpUrl = (s: string): boolean => {
   try {
     const u = new URL(s);
@@ -291,6 +301,21 @@ export const VARIABLES = {
     secret: true,
     shownDefault: 'empty (open)',
     doc: 'when set, `/metrics` answers only `Authorization: Bearer <it>`',
+  }),
+  ADMIN_TOKEN: variable({
+    field: 'adminToken',
+    type: strongSecret('`openssl rand -hex 32`'),
+    secret: true,
+    requiredWith: { variable: 'ADMIN_WRITE_TOKEN', what: 'the console must be on before it can be written to' },
+    shownDefault: 'empty (no console)',
+    doc: 'turns on the console at `/admin/` ([the console](docs/console.md)), read-only, for people who log in with it or scripts that send `Authorization: Bearer <it>`; as strong as `ARTIFACT_LINK_SECRET`',
+  }),
+  ADMIN_WRITE_TOKEN: variable({
+    field: 'adminWriteToken',
+    type: strongSecret('`openssl rand -hex 32`, not the same as ADMIN_TOKEN'),
+    secret: true,
+    shownDefault: 'empty (read-only)',
+    doc: "the console's second credential: who logs in with it (or sends it) may also retry, promote and remove jobs; each such action is logged",
   }),
   ASSET_CACHE_MB: variable({
     field: 'assetCacheBytes',

@@ -95,6 +95,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   if (get('MICROSOFT_APP_TYPE') === 'SingleTenant' && get('MICROSOFT_APP_TENANT_ID') === null && get('MICROSOFT_APP_ID')) {
     problems.push('MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE=SingleTenant');
   }
+  const adminToken = get('ADMIN_TOKEN');
+  if (adminToken && adminToken === get('ADMIN_WRITE_TOKEN')) problems.push('ADMIN_WRITE_TOKEN must differ from ADMIN_TOKEN: the read-only credential would also write');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../contracts/index.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createAdminConsole } from '../console/index.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../queue/runtime.js';
 import { CONFIG_EXIT, fail, startCommand } from './shared.js';
 
@@ -40,7 +41,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   const { config, log } = startCommand({ require: ['FRONTEND_URL', 'BACKEND_URL'] });
   let runtime: WorkerRuntime;
   try {
-    runtime = await startWorkerRuntime({ config, log, queues: flags.queues, concurrency: flags.concurrency });
+    runtime = await startWorkerRuntime({ config, log, queues: flags.queues, concurrency: flags.concurrency, admin: createAdminConsole({ config, log }) ?? undefined });
   } catch (err) {
     // A port already taken is a configuration mistake (exit 2): name the variable that chose it.
     const code = (err as NodeJS.ErrnoException | null)?.code;

@@ -122,7 +122,9 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       PUBLIC_URL: `http://127.0.0.1:${options.httpPort}/`,
       ARTIFACT_LINK_SECRET: randomBytes(32).toString('hex'),
       ARTIFACTS_DIR: join(out, 'artifacts'),
-      // The admin console's settings (ADMIN_TOKEN…) go here once it exists; serve-demo.ts prints its address.
+      // The console at /admin/: serve-demo.ts prints its address; these log in.
+      ADMIN_TOKEN: randomBytes(32).toString('hex'),
+      ADMIN_WRITE_TOKEN: randomBytes(32).toString('hex'),
     };
     started.worker = await startWorkerProcess(
       { ...environment, HTTP_PORT: String(options.httpPort), CONCURRENCY: '2', LOG_LEVEL: 'info' },

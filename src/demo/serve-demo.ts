@@ -97,7 +97,6 @@ export async function serveDemo(options: ServeOptions): Promise<void> {
     const lines = envLines(servedEnvironment(demo));
     const envFile = join(demo.out, 'demo.env');
     await writeFile(envFile, `# courier demo --serve: the environment of the local stack (valid while it runs)\n${lines.join('\n')}\n`, { mode: 0o600 });
-    // The admin console, once it exists, prints its address (and where its token is) here.
 
     print('');
     print(`# The environment to use, also in ${shownPath(envFile)}. In another shell: set -a; . ${shownPath(envFile)}; set +a`);
@@ -105,6 +104,7 @@ export async function serveDemo(options: ServeOptions): Promise<void> {
     print('');
     print(`# The Toucan token is in ${shownPath(tokenFile)} (for --token-file) and in COURIER_TOKEN.`);
     print(`# Teams: team ${DEMO_TEAM}, channel ${DEMO_CHANNEL.id} (${DEMO_CHANNEL.name}); emails and cards land in ${shownPath(demo.out)}/.`);
+    print(`# The console: http://127.0.0.1:${httpPort}/admin/ (log in with ADMIN_TOKEN=${demo.environment.ADMIN_TOKEN} to look, or ADMIN_WRITE_TOKEN to also retry)`);
     print('# Try: npx courier doctor; npx courier enqueue screenshot jobs/examples/screenshot.annotated-email.json --wait');
     print('# Serving until Ctrl-C.');
     await Promise.race([options.until ?? firstSignal(), died]);

@@ -102,6 +102,15 @@ export class ToucanStack {
   }
 
   /** Sets what the backend's KPI endpoint `/kpi/<name>` answers (alerts read it). */
+  /** While held, data calls get no answer (a backend stuck on a slow query): stories stay busy until release. */
+  holdData(hold: boolean): void {
+    this.dataHeld = hold;
+    if (!hold) for (const release of this.heldCalls.splice(0)) release();
+  }
+
+  private dataHeld = false;
+  private readonly heldCalls: (() => void)[] = [];
+
   setKpi(name: string, state: KpiState): void {
     this.kpis.set(name, state);
   }
@@ -191,6 +200,7 @@ export class ToucanStack {
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
     if (kind === 'data') {
+      if (this.dataHeld) await new Promise<void>((release) => this.heldCalls.push(release));
       const dataset = DATASETS[decodeURIComponent(name)] ?? DATASETS.sales;
       json(200, dataset);
       return;

@@ -23,7 +23,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createProcessors } from '../processors/index.js';
 import type { ProcessorRegistry } from '../processors/types.js';
-import { startHttpServer, type ReadinessOutcome, type RunningHttpServer } from '../server/http.js';
+import { startHttpServer, type AdminConsole, type ReadinessOutcome, type RunningHttpServer } from '../server/http.js';
 import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
 import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
@@ -50,6 +50,8 @@ export interface WorkerRuntimeOptions {
   httpHost?: string;
   /** The clock jobs start by and alert state is stamped with (default Date.now); tests move it instead of waiting. */
   now?: () => number;
+  /** The console at /admin/ (made by `courier worker` when ADMIN_TOKEN is set); closed with the runtime. */
+  admin?: AdminConsole;
 }
 
 export interface WorkerRuntime {
@@ -133,8 +135,10 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
               chromium: () => warm && browserPool.health() !== 'down',
             },
             artifactsRoot: artifacts.root,
-            linkSecret: config.artifactLinkSecret,
+            // Without ARTIFACT_LINK_SECRET, /artifacts/ opens only the console's own links.
+            linkSecret: config.artifactLinkSecret ?? options.admin?.linkSecret ?? null,
             metricsToken: config.metricsToken,
+            admin: options.admin ?? null,
           },
           { port: config.httpPort, host: options.httpHost },
         );
@@ -147,8 +151,9 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   }
   warm = true;
 
+  const schedulerData = async (queue: QueueName, schedulerId: string): Promise<unknown> => (await countQueues.find((q) => q.name === queue)?.getJobScheduler(schedulerId))?.template?.data;
   const workers = startQueueWorkers(
-    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm, now: options.now }), processors: options.processors ?? createProcessors(), now: options.now },
+    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm, now: options.now }), processors: options.processors ?? createProcessors(), now: options.now, schedulerData },
     { queues, concurrency, lock: options.lock },
   );
   log.info(
@@ -176,6 +181,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
         redis.disconnect();
         probe.disconnect();
         await http?.close();
+        await options.admin?.close();
       })();
       return closing;
     },

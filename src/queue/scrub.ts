@@ -28,3 +28,23 @@ export async function scrubFinishedJob(job: Job, log: Logger): Promise<void> {
     log.debug({ queue: job.queueName, jobId: job.id, err: errorMessage(err) }, 'could not remove the token from a finished job');
   }
 }
+
+/** Keys whose values are credentials wherever they appear in job data, results or schedule templates. */
+const SECRET_KEY = /token|password|passwd|secret|authorization|api[-_]?key|cookie/i;
+export const HIDDEN = '(hidden)';
+
+/**
+ * A copy of any JSON value with every credential hidden: `auth` objects and
+ * any key naming a token, password, secret, authorization, API key or
+ * cookie. For what people and scripts are shown (the console, `courier
+ * jobs`), never for what a worker runs. Pure.
+ */
+export function scrubSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrubSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    copy[key] = key === 'auth' || (SECRET_KEY.test(key) && inner !== null && inner !== undefined && typeof inner !== 'boolean') ? HIDDEN : scrubSecrets(inner);
+  }
+  return copy;
+}

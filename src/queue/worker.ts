@@ -28,6 +28,7 @@ import { closeWorker } from './close-worker.js';
 import { bullConnection } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
+import { formatAttemptRecord, type AttemptRecord } from './attempts.js';
 
 /**
  * Locks for renders of tens of seconds. The lock lasts 30 s and is renewed
@@ -49,6 +50,8 @@ export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase' | 'config
   metrics: Metrics;
   /** The clock a job's attempt starts by (ProcessorJob.startedAt, hence alert cooldowns); tests move it instead of waiting. */
   now?: () => number;
+  /** The job data a schedule makes its runs from (BullMQ's scheduler template), for a run retried after its token was scrubbed. */
+  schedulerData?: (queue: QueueName, schedulerId: string) => Promise<unknown>;
 };
 
 export interface QueueWorkersOptions {
@@ -106,13 +109,19 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
   cancel?.addEventListener('abort', onCancel, { once: true });
   // The phase the job is in (for an error that escapes untagged, such as the deadline), and every phase's duration.
   let currentPhase: Phase = 'validate';
+  const phaseMs: Partial<Record<Phase, number>> = {};
   const observePhase: PhaseObserver = (phase, ms, event) => {
     if (event === 'started') currentPhase = phase;
-    else deps.metrics.observePhase(queue, phase, ms, event);
+    else {
+      deps.metrics.observePhase(queue, phase, ms, event);
+      phaseMs[phase] = (phaseMs[phase] ?? 0) + ms;
+    }
   };
+  const record = (fields: Omit<AttemptRecord, 'attempt' | 'of' | 'startedAt' | 'ms' | 'phases'>): Promise<void> =>
+    logAttempt(job, { attempt, of: maxAttempts, startedAt, ms: now() - startedAt, phases: phaseMs, ...fields }, log);
 
   try {
-    const data = validateJob(queue, job.data);
+    const data = validateJob(queue, await withScheduleToken(deps, job, queue));
     // Receipts outlive a job (7 days); BullMQ's numbered ids restart when a
     // queue is emptied, so the key also names the queue and the creation time.
     const deliveryKey = `${queue}:${jobId}:${job.timestamp}`;
@@ -137,6 +146,7 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
       { outcome: 'completed', timings: checked.data.timings, totalMs, artifacts: checked.data.artifacts.map((a) => a.path), deliveries: checked.data.deliveries.length, ...(refused.length > 0 ? { refused } : {}) },
       'job completed',
     );
+    await record({ outcome: 'completed' });
     return checked.data;
   } catch (err) {
     const unrecoverable = err instanceof UnrecoverableError || (err instanceof CourierError && !err.retried);
@@ -149,11 +159,35 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     deps.metrics.observePhase(queue, 'total', now() - startedAt, 'failed');
     const level = final ? 'error' : 'warn';
     log[level]({ outcome, code, phase, reason: errorMessage(err), totalMs: now() - startedAt, willRetry: !final }, final ? 'job failed' : 'job attempt failed; it will be retried');
+    await record({ outcome, code, phase });
     if (err instanceof CourierError && !err.retried) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
     clearTimeout(deadline);
     cancel?.removeEventListener('abort', onCancel);
+  }
+}
+
+/**
+ * A scheduled run retried by hand after its last failure: the scrub
+ * (scrub.ts) removed its token, but its schedule still holds one (each run
+ * needs it), so the retry gets it back from there. Any other job keeps
+ * what it has.
+ */
+async function withScheduleToken(deps: WorkerDeps, job: Job, queue: QueueName): Promise<unknown> {
+  const data: unknown = job.data;
+  if (job.repeatJobKey === undefined || !deps.schedulerData || typeof data !== 'object' || data === null || 'auth' in data) return data;
+  const template = await deps.schedulerData(queue, job.repeatJobKey).catch(() => undefined);
+  const auth = typeof template === 'object' && template !== null ? (template as Record<string, unknown>).auth : undefined;
+  return auth === undefined ? data : { ...data, auth };
+}
+
+/** Writes one attempt's record to the job's log (BullMQ job logs), where the console and `courier jobs show` read it. */
+async function logAttempt(job: Job, attempt: AttemptRecord, log: Logger): Promise<void> {
+  try {
+    await job.log(formatAttemptRecord(attempt));
+  } catch (err) {
+    log.debug({ err: errorMessage(err) }, 'could not write the attempt record to the job log');
   }
 }
 

@@ -5,6 +5,7 @@
 //   GET /metrics    Prometheus text (with METRICS_TOKEN set, only for `Authorization: Bearer <it>`)
 //   GET /artifacts/<path>?expires=…&signature=…   a rendered file, only with a valid,
 //                   unexpired HMAC; 403 for a bad, expired or escaping link; 404 if gone
+//   /admin/…        the console (src/console/), only when one is given (ADMIN_TOKEN set); else 404
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -26,6 +27,14 @@ export interface ReadinessOutcome {
 /** A named readiness check: true (or { ok: true }) when the dependency is usable. */
 export type ReadinessCheck = () => Promise<boolean | ReadinessOutcome> | boolean | ReadinessOutcome;
 
+/** The console at /admin/ (src/console/, a floor above): handed in only when ADMIN_TOKEN is set. */
+export interface AdminConsole {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+  /** The key the console signs its /artifacts/ links with: ARTIFACT_LINK_SECRET, or its own when that is unset. */
+  readonly linkSecret: string;
+}
+
 export interface HttpServerDeps {
   log: Logger;
   metrics: Metrics;
@@ -39,6 +48,8 @@ export interface HttpServerDeps {
   nowSeconds?: () => number;
   /** METRICS_TOKEN: /metrics answers only requests bearing it; null leaves it open. */
   metricsToken?: string | null;
+  /** The console; without it /admin/ is 404, as if it did not exist. */
+  admin?: AdminConsole | null;
 }
 
 export interface RunningHttpServer {
@@ -123,6 +134,11 @@ export function createHttpHandler(deps: HttpServerDeps): (req: IncomingMessage, 
   return async (req, res) => {
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const url = new URL(req.url ?? '/', 'http://courier.local');
+    // The console takes its own methods (its writes are PUT and POST) and checks its own credentials.
+    if (rawPath === '/admin' || rawPath.startsWith('/admin/')) {
+      if (deps.admin) return deps.admin.handle(req, res);
+      return send(res, 404, 'not found\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
     if (rawPath === '/healthz') return send(res, 200, 'ok\n');
     if (rawPath === '/readyz') return readyz(res);

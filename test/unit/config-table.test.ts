@@ -60,6 +60,6 @@ describe('the declarations', () => {
   });
 
   it('mark the secrets, whose values an error never shows', () => {
-    expect([...SECRET_VARIABLES].sort()).toEqual(['ARTIFACT_LINK_SECRET', 'METRICS_TOKEN', 'MICROSOFT_APP_PASSWORD', 'SMTP_URL']);
+    expect([...SECRET_VARIABLES].sort()).toEqual(['ADMIN_TOKEN', 'ADMIN_WRITE_TOKEN', 'ARTIFACT_LINK_SECRET', 'METRICS_TOKEN', 'MICROSOFT_APP_PASSWORD', 'SMTP_URL']);
   });
 });
