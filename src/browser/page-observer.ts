@@ -7,10 +7,10 @@
 // or dead page can never hold a job past its budget.
 import type { CDPSession, Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
-import { decideWebSocket, type NetworkPolicy } from './network-policy.js';
+import { decideWebSocket, hostPortOf, type NetworkPolicy } from './network-policy.js';
 import type { InFlightRequest, NetworkState } from './readiness.js';
 import { REFUSED_HEADER } from './traffic/egress-proxy.js';
-import { RefusalLedger } from './traffic/refusals.js';
+import { RefusalLedger, type RefusedTarget } from './traffic/refusals.js';
 import type { PageDiagnostics } from './types.js';
 
 const MAX_LISTED = 10;
@@ -40,7 +40,9 @@ export class PageUnresponsiveError extends Error {
 
 export class PageObserver {
   /** Everything the story tried to reach and was refused, wherever it was refused (router, proxy, popup guard). */
-  readonly ledger = new RefusalLedger();
+  readonly ledger = new RefusalLedger((target) => this.forgetRefused(target));
+  private readonly refusedUrls = new Set<string>();
+  private readonly refusedHostPorts = new Set<string>();
   private readonly seen: Omit<PageDiagnostics, 'blockedRequests' | 'refused'> = { documentStatus: null, failedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
   /** Chromium's id of the page's target (known after attach). */
   targetId = '';
@@ -99,9 +101,26 @@ export class PageObserver {
       if (!this.policy || decideWebSocket(e.url, this.policy).action === 'block') this.ledger.intent(e.url, 'websocket');
     });
     cdp.on('Page.windowOpen', (e) => this.ledger.refused(e.url, 'popup'));
+    this.followNetwork(cdp);
+    const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
+    this.targetId = info.targetInfo.targetId;
+  }
+
+  /**
+   * Follows the network of one of the page's workers too (dedicated,
+   * shared or service worker, of an allowed origin). A worker's main script
+   * is requested in the page's session and finishes in the worker's (one
+   * request id across both); the worker's own requests are seen only in its
+   * session. Each counts for readiness while it is in flight, like the page's.
+   */
+  followWorker(session: CDPSession): void {
+    this.followNetwork(session);
+  }
+
+  private followNetwork(cdp: CDPSession): void {
     cdp.on('Network.requestWillBeSent', (e) => {
-      // A beacon is fire-and-forget: the page never waits for it.
-      if (!/^https?:/.test(e.request.url) || e.type === 'Ping') return;
+      // A beacon is fire-and-forget: the page never waits for it. A refused URL will never answer: nothing to wait for.
+      if (!/^https?:/.test(e.request.url) || e.type === 'Ping' || this.wasRefused(e.request.url)) return;
       if (this.requestedUrls.size < MAX_REMEMBERED_URLS) this.requestedUrls.add(e.request.url);
       this.inFlight.set(e.requestId, { method: e.request.method, url: e.request.url, startedAt: Date.now() });
       this.networkActivity();
@@ -121,12 +140,31 @@ export class PageObserver {
       const tracked = this.inFlight.get(e.requestId);
       this.settle(e.requestId);
       // Refused by the network policy: listed as blocked, not as failed.
-      if (tracked && !e.blockedReason && !e.canceled && e.errorText !== 'net::ERR_BLOCKED_BY_CLIENT') {
+      if (tracked && !e.blockedReason && !e.canceled && e.errorText !== 'net::ERR_BLOCKED_BY_CLIENT' && !this.wasRefused(tracked.url)) {
         this.listFailure({ method: tracked.method, url: tracked.url, status: null, error: e.errorText });
       }
     });
-    const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
-    this.targetId = info.targetInfo.targetId;
+  }
+
+  /**
+   * A refused request never answers (the router aborted it, or the proxy
+   * refused it, perhaps in a worker or a download whose end this session
+   * never sees): it stops counting as in flight, and so does every later
+   * request for the same URL (or, a refused tunnel, host and port).
+   */
+  private forgetRefused(target: RefusedTarget): void {
+    if ('url' in target) {
+      if (this.refusedUrls.size < MAX_REMEMBERED_URLS) this.refusedUrls.add(normalUrl(target.url));
+    } else if (this.refusedHostPorts.size < MAX_REMEMBERED_URLS) {
+      this.refusedHostPorts.add(target.hostPort.toLowerCase());
+    }
+    for (const [id, tracked] of this.inFlight) if (this.wasRefused(tracked.url)) this.settle(id);
+  }
+
+  private wasRefused(url: string): boolean {
+    if (this.refusedUrls.size === 0 && this.refusedHostPorts.size === 0) return false;
+    const host = hostPortOf(url);
+    return this.refusedUrls.has(normalUrl(url)) || (host !== null && this.refusedHostPorts.has(host));
   }
 
   /** The observer's own CDP session on the page (attach() made it): capture uses it too. */
@@ -235,4 +273,13 @@ export class PageObserver {
 export function localFileRefused(consoleText: string): string | null {
   const found = /(?:Not allowed to load local resource: |Fetch API cannot load )(file:\S+)/.exec(consoleText)?.[1];
   return found ? found.replace(/\.$/, '') : null;
+}
+
+/** A URL as Chromium and the proxy would both spell it (or as given, if it does not parse). */
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
 }

@@ -150,7 +150,7 @@ class StorySession {
       onRefused: (refusal) => observer.ledger.proxyRefused(refusal),
       onUpstreamError: (target, message) => this.log.debug({ target, message }, 'egress proxy could not reach an allowed server'),
     });
-    lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId });
+    lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId, followWorker: (session) => observer.followWorker(session) });
     await story.setViewport(request.viewport);
     if (request.timezone) await page.emulateTimezone(request.timezone);
     if (request.lang) {

@@ -30,6 +30,8 @@ export class StoryPage {
     await story.observer.attach(page);
     await watchWebRtc(page, story.observer.ledger);
     routeRequests(page, () => story.job);
+    // Dedicated workers: puppeteer attaches to each (and intercepts its requests); their network is followed too.
+    page.on('workercreated', (worker) => story.observer.followWorker(worker.client));
     await page.evaluateOnNewDocument(probeScript());
     await page.setRequestInterception(true);
     await page.setBypassServiceWorker(true);
