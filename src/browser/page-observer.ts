@@ -17,6 +17,8 @@ const MAX_LISTED = 10;
 const MAX_REMEMBERED_URLS = 5_000;
 
 interface Tracked {
+  /** The document loader it belongs to (a worker's requests have their own). */
+  loaderId: string;
   method: string;
   url: string;
   startedAt: number;
@@ -53,6 +55,11 @@ export class PageObserver {
   private readonly inFlight = new Map<string, Tracked>();
   /** Every URL the page asked Chromium for (the first few thousand): a picture missing from it was never requested. */
   private readonly requestedUrls = new Set<string>();
+  /** Documents the page's top frame has started to load (its first included): one more means it is navigating. */
+  navigations = 0;
+  /** Documents the top frame has committed. */
+  private committed = 0;
+  private readonly commitWaiters = new Set<() => void>();
   private lastNetworkActivityAt = Date.now();
   private readonly networkWaiters = new Set<() => void>();
   private crash: PageCrashedError | null = null;
@@ -101,6 +108,9 @@ export class PageObserver {
       if (!this.policy || decideWebSocket(e.url, this.policy).action === 'block') this.ledger.intent(e.url, 'websocket');
     });
     cdp.on('Page.windowOpen', (e) => this.ledger.refused(e.url, 'popup'));
+    cdp.on('Page.frameNavigated', (e) => {
+      if (e.frame.parentId === undefined) this.onDocumentCommitted(e.frame.loaderId);
+    });
     this.followNetwork(cdp);
     const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
     this.targetId = info.targetInfo.targetId;
@@ -119,10 +129,12 @@ export class PageObserver {
 
   private followNetwork(cdp: CDPSession): void {
     cdp.on('Network.requestWillBeSent', (e) => {
+      // Seen before the old document goes: a call into it that then fails is not a crash (readiness-wait.ts).
+      if (e.type === 'Document' && e.frameId === this.targetId && !e.redirectResponse) this.navigations += 1;
       // A beacon is fire-and-forget: the page never waits for it. A refused URL will never answer: nothing to wait for.
       if (!/^https?:/.test(e.request.url) || e.type === 'Ping' || this.wasRefused(e.request.url)) return;
       if (this.requestedUrls.size < MAX_REMEMBERED_URLS) this.requestedUrls.add(e.request.url);
-      this.inFlight.set(e.requestId, { method: e.request.method, url: e.request.url, startedAt: Date.now() });
+      this.inFlight.set(e.requestId, { loaderId: e.loaderId, method: e.request.method, url: e.request.url, startedAt: Date.now() });
       this.networkActivity();
     });
     cdp.on('Network.responseReceived', (e) => {
@@ -144,6 +156,17 @@ export class PageObserver {
         this.listFailure({ method: tracked.method, url: tracked.url, status: null, error: e.errorText });
       }
     });
+  }
+
+  /**
+   * A new document in the top frame: what the old one had in flight is no
+   * longer waited for (a browser cancels it, or, a keepalive fetch, lets it
+   * finish unreported), only the new document's own loads count.
+   */
+  private onDocumentCommitted(loaderId: string): void {
+    this.committed += 1;
+    for (const [id, tracked] of this.inFlight) if (tracked.loaderId !== loaderId) this.settle(id);
+    for (const wake of [...this.commitWaiters]) wake();
   }
 
   /**
@@ -193,6 +216,22 @@ export class PageObserver {
     const now = Date.now();
     const inFlight: InFlightRequest[] = [...this.inFlight.values()].map((t) => ({ method: t.method, url: t.url, ageMs: now - t.startedAt }));
     return { inFlight, quietForMs: now - this.lastNetworkActivityAt };
+  }
+
+  /** Resolves once the top frame has committed the last document it began (or after `ms`: a navigation may be dropped, e.g. a 204). */
+  documentCommitted(ms: number): Promise<void> {
+    if (this.committed >= this.navigations) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (this.committed < this.navigations && !signal.aborted) return;
+        signal.removeEventListener('abort', done);
+        this.commitWaiters.delete(done);
+        resolve();
+      };
+      const signal = AbortSignal.timeout(ms);
+      signal.addEventListener('abort', done);
+      this.commitWaiters.add(done);
+    });
   }
 
   /** Resolves at the next network change, or after `ms`. */

@@ -51,6 +51,8 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
   let facts: PageFacts | null = null;
   let pending: Promise<PageFacts> | null = null;
   let silentSince: number | null = null;
+  /** How many documents the top frame had begun when the pending question was asked. */
+  let askedOf = observer.navigations;
   const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
   // One frame short of quiet, and no time asked: the moment to start a capture that may be kept.
   const almost = { quietMs: 0, quietFrames: limits.quietFrames - 1 };
@@ -60,6 +62,7 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
     const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
     const early = toldAlmost ? undefined : almost;
     const asked = { ...target, growable: target.growable && view?.unseen == null };
+    if (!pending) askedOf = observer.navigations;
     pending ??= page.evaluate((name, t, q, maxWaitMs, e) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs, e), PROBE_GLOBAL, asked, quiet, wait, early);
     try {
       // The grace may run past the deadline: a page that answers late is slow, not hung.
@@ -67,6 +70,14 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
       pending = null;
       silentSince = null;
     } catch (err) {
+      if (observer.navigations !== askedOf && !observer.crashed) {
+        // The story navigated within the allowed origins, as a browser would
+        // let it: the question died with the old document; ask the new one
+        // (the probe is installed in every document) once it has come.
+        pending = null;
+        await observer.documentCommitted(Math.max(1, deadline - Date.now()));
+        continue;
+      }
       if (!(err instanceof PageUnresponsiveError)) throw err;
       // Keep waiting for the same answer: the page may come back before the deadline.
       silentSince ??= Date.now() - wait - ANSWER_GRACE_MS;

@@ -19,6 +19,8 @@ export interface RouterOptions {
   log: Logger;
   /** The worker's shared cache of public static files; null: every request goes to the network. */
   cache: AssetCache | null;
+  /** Told when the story tries to take its top frame outside the allowed origins (the page is kept where it is). */
+  onLeave?: (url: string, how: How) => void;
 }
 
 /** What a page loads that may come from the shared cache (never a document, a stream, a beacon or media ranges). */
@@ -46,6 +48,15 @@ function route(page: Page, req: HTTPRequest, options: RouterOptions): void {
     const how = howRequested(page, req);
     observer.ledger.refused(url, how);
     log.debug({ url, how, reason: decision.reason }, 'request blocked by the network policy');
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) {
+      // Aborted, a navigation would commit Chromium's error page in place of
+      // the story; answered "204 No Content", it is dropped and the story
+      // stays where it is, as a browser does for a 204 (HTML spec,
+      // "navigate": no document for a 204). The job then ends (render.ts).
+      void req.respond({ status: 204, body: '' }).catch(() => undefined);
+      options.onLeave?.(url, how);
+      return;
+    }
     void req.abort('blockedbyclient').catch(() => undefined);
     return;
   }
