@@ -122,9 +122,16 @@ export class PageObserver {
    * is requested in the page's session and finishes in the worker's (one
    * request id across both); the worker's own requests are seen only in its
    * session. Each counts for readiness while it is in flight, like the page's.
+   * Returns what to call when the worker ends.
    */
-  followWorker(session: CDPSession): void {
+  followWorker(session: CDPSession): () => void {
+    const started = new Set<string>();
+    session.on('Network.requestWillBeSent', (e) => started.add(e.requestId));
     this.followNetwork(session);
+    // Called when the worker ends (closed, or gone with its document): nobody waits for its requests any more.
+    return () => {
+      for (const id of started) this.settle(id);
+    };
   }
 
   private followNetwork(cdp: CDPSession): void {
