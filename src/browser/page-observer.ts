@@ -58,7 +58,7 @@ export class PageObserver {
   /** Documents the page's top frame has started to load (its first included): one more means it is navigating. */
   navigations = 0;
   /** Documents the top frame has committed. */
-  private committed = 0;
+  committed = 0;
   private readonly commitWaiters = new Set<() => void>();
   private lastNetworkActivityAt = Date.now();
   private readonly networkWaiters = new Set<() => void>();
