@@ -7,16 +7,18 @@
 // or dead page can never hold a job past its budget.
 import type { CDPSession, Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
-import { decideWebSocket, type NetworkPolicy } from './network-policy.js';
+import { decideWebSocket, hostPortOf, type NetworkPolicy } from './network-policy.js';
 import type { InFlightRequest, NetworkState } from './readiness.js';
 import { REFUSED_HEADER } from './traffic/egress-proxy.js';
-import { RefusalLedger } from './traffic/refusals.js';
+import { RefusalLedger, type RefusedTarget } from './traffic/refusals.js';
 import type { PageDiagnostics } from './types.js';
 
 const MAX_LISTED = 10;
 const MAX_REMEMBERED_URLS = 5_000;
 
 interface Tracked {
+  /** The document loader it belongs to (a worker's requests have their own). */
+  loaderId: string;
   method: string;
   url: string;
   startedAt: number;
@@ -40,7 +42,9 @@ export class PageUnresponsiveError extends Error {
 
 export class PageObserver {
   /** Everything the story tried to reach and was refused, wherever it was refused (router, proxy, popup guard). */
-  readonly ledger = new RefusalLedger();
+  readonly ledger = new RefusalLedger((target) => this.forgetRefused(target));
+  private readonly refusedUrls = new Set<string>();
+  private readonly refusedHostPorts = new Set<string>();
   private readonly seen: Omit<PageDiagnostics, 'blockedRequests' | 'refused'> = { documentStatus: null, failedRequests: [], consoleErrors: [], consoleErrorCount: 0, dialogs: [] };
   /** Chromium's id of the page's target (known after attach). */
   targetId = '';
@@ -51,6 +55,11 @@ export class PageObserver {
   private readonly inFlight = new Map<string, Tracked>();
   /** Every URL the page asked Chromium for (the first few thousand): a picture missing from it was never requested. */
   private readonly requestedUrls = new Set<string>();
+  /** Documents the page's top frame has started to load (its first included): one more means it is navigating. */
+  navigations = 0;
+  /** Documents the top frame has committed. */
+  committed = 0;
+  private readonly commitWaiters = new Set<() => void>();
   private lastNetworkActivityAt = Date.now();
   private readonly networkWaiters = new Set<() => void>();
   private crash: PageCrashedError | null = null;
@@ -99,11 +108,40 @@ export class PageObserver {
       if (!this.policy || decideWebSocket(e.url, this.policy).action === 'block') this.ledger.intent(e.url, 'websocket');
     });
     cdp.on('Page.windowOpen', (e) => this.ledger.refused(e.url, 'popup'));
+    cdp.on('Page.frameNavigated', (e) => {
+      if (e.frame.parentId === undefined) this.onDocumentCommitted(e.frame.loaderId);
+    });
+    this.followNetwork(cdp);
+    const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
+    this.targetId = info.targetInfo.targetId;
+  }
+
+  /**
+   * Follows the network of one of the page's workers too (dedicated,
+   * shared or service worker, of an allowed origin). A worker's main script
+   * is requested in the page's session and finishes in the worker's (one
+   * request id across both); the worker's own requests are seen only in its
+   * session. Each counts for readiness while it is in flight, like the page's.
+   * Returns what to call when the worker ends.
+   */
+  followWorker(session: CDPSession): () => void {
+    const started = new Set<string>();
+    session.on('Network.requestWillBeSent', (e) => started.add(e.requestId));
+    this.followNetwork(session);
+    // Called when the worker ends (closed, or gone with its document): nobody waits for its requests any more.
+    return () => {
+      for (const id of started) this.settle(id);
+    };
+  }
+
+  private followNetwork(cdp: CDPSession): void {
     cdp.on('Network.requestWillBeSent', (e) => {
-      // A beacon is fire-and-forget: the page never waits for it.
-      if (!/^https?:/.test(e.request.url) || e.type === 'Ping') return;
+      // Seen before the old document goes: a call into it that then fails is not a crash (readiness-wait.ts).
+      if (e.type === 'Document' && e.frameId === this.targetId && !e.redirectResponse) this.navigations += 1;
+      // A beacon is fire-and-forget: the page never waits for it. A refused URL will never answer: nothing to wait for.
+      if (!/^https?:/.test(e.request.url) || e.type === 'Ping' || this.wasRefused(e.request.url)) return;
       if (this.requestedUrls.size < MAX_REMEMBERED_URLS) this.requestedUrls.add(e.request.url);
-      this.inFlight.set(e.requestId, { method: e.request.method, url: e.request.url, startedAt: Date.now() });
+      this.inFlight.set(e.requestId, { loaderId: e.loaderId, method: e.request.method, url: e.request.url, startedAt: Date.now() });
       this.networkActivity();
     });
     cdp.on('Network.responseReceived', (e) => {
@@ -121,12 +159,42 @@ export class PageObserver {
       const tracked = this.inFlight.get(e.requestId);
       this.settle(e.requestId);
       // Refused by the network policy: listed as blocked, not as failed.
-      if (tracked && !e.blockedReason && !e.canceled && e.errorText !== 'net::ERR_BLOCKED_BY_CLIENT') {
+      if (tracked && !e.blockedReason && !e.canceled && e.errorText !== 'net::ERR_BLOCKED_BY_CLIENT' && !this.wasRefused(tracked.url)) {
         this.listFailure({ method: tracked.method, url: tracked.url, status: null, error: e.errorText });
       }
     });
-    const [, , info] = await Promise.all([cdp.send('Network.enable'), cdp.send('Page.enable'), cdp.send('Target.getTargetInfo')]);
-    this.targetId = info.targetInfo.targetId;
+  }
+
+  /**
+   * A new document in the top frame: what the old one had in flight is no
+   * longer waited for (a browser cancels it, or, a keepalive fetch, lets it
+   * finish unreported), only the new document's own loads count.
+   */
+  private onDocumentCommitted(loaderId: string): void {
+    this.committed += 1;
+    for (const [id, tracked] of this.inFlight) if (tracked.loaderId !== loaderId) this.settle(id);
+    for (const wake of [...this.commitWaiters]) wake();
+  }
+
+  /**
+   * A refused request never answers (the router aborted it, or the proxy
+   * refused it, perhaps in a worker or a download whose end this session
+   * never sees): it stops counting as in flight, and so does every later
+   * request for the same URL (or, a refused tunnel, host and port).
+   */
+  private forgetRefused(target: RefusedTarget): void {
+    if ('url' in target) {
+      if (this.refusedUrls.size < MAX_REMEMBERED_URLS) this.refusedUrls.add(normalUrl(target.url));
+    } else if (this.refusedHostPorts.size < MAX_REMEMBERED_URLS) {
+      this.refusedHostPorts.add(target.hostPort.toLowerCase());
+    }
+    for (const [id, tracked] of this.inFlight) if (this.wasRefused(tracked.url)) this.settle(id);
+  }
+
+  private wasRefused(url: string): boolean {
+    if (this.refusedUrls.size === 0 && this.refusedHostPorts.size === 0) return false;
+    const host = hostPortOf(url);
+    return this.refusedUrls.has(normalUrl(url)) || (host !== null && this.refusedHostPorts.has(host));
   }
 
   /** The observer's own CDP session on the page (attach() made it): capture uses it too. */
@@ -155,6 +223,22 @@ export class PageObserver {
     const now = Date.now();
     const inFlight: InFlightRequest[] = [...this.inFlight.values()].map((t) => ({ method: t.method, url: t.url, ageMs: now - t.startedAt }));
     return { inFlight, quietForMs: now - this.lastNetworkActivityAt };
+  }
+
+  /** Resolves once the top frame has committed the last document it began (or after `ms`: a navigation may be dropped, e.g. a 204). */
+  documentCommitted(ms: number): Promise<void> {
+    if (this.committed >= this.navigations) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (this.committed < this.navigations && !signal.aborted) return;
+        signal.removeEventListener('abort', done);
+        this.commitWaiters.delete(done);
+        resolve();
+      };
+      const signal = AbortSignal.timeout(ms);
+      signal.addEventListener('abort', done);
+      this.commitWaiters.add(done);
+    });
   }
 
   /** Resolves at the next network change, or after `ms`. */
@@ -235,4 +319,13 @@ export class PageObserver {
 export function localFileRefused(consoleText: string): string | null {
   const found = /(?:Not allowed to load local resource: |Fetch API cannot load )(file:\S+)/.exec(consoleText)?.[1];
   return found ? found.replace(/\.$/, '') : null;
+}
+
+/** A URL as Chromium and the proxy would both spell it (or as given, if it does not parse). */
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
 }

@@ -5,6 +5,7 @@
 // A page that stops answering (a script in an endless loop) is waited for
 // until the deadline, then reported as unresponsive: it may recover, but it
 // never holds the job past its budget.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { CourierError } from '../errors.js';
 import { PageUnresponsiveError, type PageObserver } from './page-observer.js';
@@ -13,6 +14,10 @@ import { assessReadiness, DEFAULT_LIMITS, pageUnmet, type Limits, type NetworkSt
 
 /** Longest single wait inside the page before Node looks again (network, deadline). */
 const MAX_SETTLE_WAIT_MS = 1_000;
+/** Longest wait for a navigation's document (one answered 204 never comes). */
+const MAX_COMMIT_WAIT_MS = 5_000;
+/** Pause before asking a document that has just replaced another (its context may not be ready yet). */
+const NAVIGATION_PAUSE_MS = 50;
 /** Extra time a settle call may take beyond its own wait before the page counts as unresponsive. */
 const ANSWER_GRACE_MS = 1_000;
 
@@ -51,6 +56,8 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
   let facts: PageFacts | null = null;
   let pending: Promise<PageFacts> | null = null;
   let silentSince: number | null = null;
+  /** How many documents the top frame had committed when the pending question was asked. */
+  let askedIn = observer.committed;
   const quiet = { quietMs: limits.quietMs, quietFrames: limits.quietFrames };
   // One frame short of quiet, and no time asked: the moment to start a capture that may be kept.
   const almost = { quietMs: 0, quietFrames: limits.quietFrames - 1 };
@@ -60,6 +67,7 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
     const wait = Math.max(0, Math.min(MAX_SETTLE_WAIT_MS, left));
     const early = toldAlmost ? undefined : almost;
     const asked = { ...target, growable: target.growable && view?.unseen == null };
+    if (!pending) askedIn = observer.committed;
     pending ??= page.evaluate((name, t, q, maxWaitMs, e) => (window as unknown as Record<string, Probe>)[name]!.settle(t, q, maxWaitMs, e), PROBE_GLOBAL, asked, quiet, wait, early);
     try {
       // The grace may run past the deadline: a page that answers late is slow, not hung.
@@ -67,6 +75,17 @@ export async function waitUntilReady(page: Page, observer: PageObserver, target:
       pending = null;
       silentSince = null;
     } catch (err) {
+      // A document came since the question was asked, or one is on its way (its commit may be told after this error).
+      const navigated = observer.committed !== askedIn || observer.navigations > observer.committed;
+      if (navigated && !(err instanceof PageUnresponsiveError) && !observer.crashed && Date.now() < deadline) {
+        // The story navigated within the allowed origins, as a browser would
+        // let it: the question died with the old document; ask the new one
+        // (the probe is installed in every document) once it has come.
+        pending = null;
+        await observer.documentCommitted(Math.max(1, Math.min(MAX_COMMIT_WAIT_MS, deadline - Date.now())));
+        await delay(NAVIGATION_PAUSE_MS);
+        continue;
+      }
       if (!(err instanceof PageUnresponsiveError)) throw err;
       // Keep waiting for the same answer: the page may come back before the deadline.
       silentSince ??= Date.now() - wait - ANSWER_GRACE_MS;

@@ -28,6 +28,7 @@ import { PROBE_GLOBAL, type Probe } from './page-probe.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
 import { fitView } from './whole-view.js';
 import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
+import type { How } from './traffic/refusals.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
 /** Budgets of the phases after readiness (open + ready share the request's timeoutMs). */
@@ -77,6 +78,10 @@ class StorySession {
   private readonly page: Page;
   private readonly observer: PageObserver;
   private readonly log: Logger;
+  /** Rejects (FORBIDDEN_URL) the moment the story tries to take its page to another origin. */
+  private readonly left: Promise<never>;
+  private leave: (err: CourierError) => void = () => undefined;
+  private finished = false;
 
   constructor(
     private readonly story: StoryPage,
@@ -88,14 +93,39 @@ class StorySession {
     this.page = story.page;
     this.observer = story.observer;
     this.log = request.log ?? deps.log;
+    this.left = new Promise<never>((_, reject) => (this.leave = reject));
+    this.left.catch(() => undefined);
   }
 
   async run(): Promise<RenderResult> {
+    const phases = this.phases();
+    phases.catch(() => undefined); // when the story left, the phases end with the page, unheard
     try {
-      return await this.phases();
+      return await Promise.race([phases, this.left]);
     } finally {
+      this.finished = true;
       this.endCapturing?.();
     }
+  }
+
+  /**
+   * The story tried to take its top frame outside the allowed origins (a
+   * refresh, `location`, a form, a link or download, a redirect of its
+   * document). The router kept the page where it was; the job ends now,
+   * not retried: what it would capture is not what a reader would see, and
+   * a retry would only try again.
+   */
+  private leaving(url: string, how: How): void {
+    if (this.finished) return;
+    const story = this.request.url.toString();
+    const way = how === 'redirect' ? 'its document redirected' : 'a refresh, link, form, download or script';
+    this.log.warn({ story, left: url, refused: this.observer.diagnostics.refused }, 'the story tried to take its page to another origin; it was kept where it was, and the job stopped');
+    this.leave(
+      new CourierError(
+        'FORBIDDEN_URL',
+        `${this.phase}: the story tried to take its page to ${url} (${way}), outside the allowed origins (FRONTEND_URL, BACKEND_URL, ALLOWED_ORIGINS); the page was kept where it was and the job stopped, not retried; a story that may go there needs its origin in ALLOWED_ORIGINS`,
+      ),
+    );
   }
 
   private async phases(): Promise<RenderResult> {
@@ -144,13 +174,13 @@ class StorySession {
     // From here on, everything the story starts is this job's: the requests
     // its page makes, what its context sends through the egress proxy, and
     // the targets it opens. (The page itself was made ready ahead: story-page.ts.)
-    story.bind({ policy, token: request.token, observer, log: this.log, cache: lease.cache });
+    story.bind({ policy, token: request.token, observer, log: this.log, cache: lease.cache, onLeave: (url, how) => this.leaving(url, how) });
     lease.egress.bind({
       policy,
       onRefused: (refusal) => observer.ledger.proxyRefused(refusal),
       onUpstreamError: (target, message) => this.log.debug({ target, message }, 'egress proxy could not reach an allowed server'),
     });
-    lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId });
+    lease.watchTargets({ policy, ledger: observer.ledger, pageTargetId: observer.targetId, followWorker: (session) => observer.followWorker(session) });
     await story.setViewport(request.viewport);
     if (request.timezone) await page.emulateTimezone(request.timezone);
     if (request.lang) {

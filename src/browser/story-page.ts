@@ -6,7 +6,7 @@
 // bypassed, the usual viewport set. What is left for the job is to bind its
 // network policy and token, and to navigate: about ten round trips to
 // Chromium taken off each job's path.
-import type { Page } from 'puppeteer-core';
+import type { Page, WebWorker } from 'puppeteer-core';
 import type { Viewport } from '../contracts/common.js';
 import { PageObserver } from './page-observer.js';
 import { probeScript } from './page-probe.js';
@@ -32,6 +32,10 @@ export class StoryPage {
     await watchWebRtc(page, story.observer.ledger);
     await watchQuietAttempts(page, story.observer.ledger, () => story.observer.policy);
     routeRequests(page, () => story.job);
+    // Dedicated workers: puppeteer attaches to each (and intercepts its requests); their network is followed too.
+    const workers = new WeakMap<WebWorker, () => void>();
+    page.on('workercreated', (worker) => workers.set(worker, story.observer.followWorker(worker.client)));
+    page.on('workerdestroyed', (worker) => workers.get(worker)?.());
     await page.evaluateOnNewDocument(probeScript());
     await page.setRequestInterception(true);
     await page.setBypassServiceWorker(true);

@@ -39,12 +39,40 @@ describe('the asset cache', () => {
     ['no-store', { 'cache-control': 'no-store' }],
     ['no lifetime', { etag: '"e"' }],
     ['max-age without a validator', { 'cache-control': 'public, max-age=600' }],
-    ['varies on cookies', { 'cache-control': 'public, max-age=600', etag: '"v"', vary: 'Cookie' }],
   ])('never stores a file that is %s', async (_what, headers) => {
     const { fetched, get } = cacheWith({ '/x.js': { headers } });
     expect((await get('/x.js'))?.outcome).toBe('private');
     expect((await get('/x.js'))?.outcome).toBe('private');
     expect(fetched).toHaveLength(2);
+  });
+
+  it.each([
+    ['Cookie', 'Cookie'],
+    ['a header the page could choose', 'X-Forwarded-Host'],
+    ['everything', '*'],
+    ['a forwarded header and another', 'Accept, Referer'],
+  ])('leaves a response that varies on %s to Chromium (the cache did not send it)', async (_what, vary) => {
+    const { cache, get } = cacheWith({ '/v.js': { headers: { ...IMMUTABLE, vary } } });
+    expect(await get('/v.js')).toBeNull();
+    expect(cache.size.entries).toBe(0);
+  });
+
+  it('sends only the forwarded headers, and keys an entry by their values', async () => {
+    const sent: Record<string, string>[] = [];
+    const cache = new AssetCache({
+      maxBytes: 1 << 20,
+      fetch: (_url, headers) => {
+        sent.push(headers);
+        return Promise.resolve({ status: 200, headers: { ...IMMUTABLE, vary: 'Accept' }, body: Buffer.from(headers.accept ?? '') });
+      },
+    });
+    const ask = (headers: Record<string, string>) => cache.serve({ url: 'https://front.example/k.js', headers });
+    const chosen = await ask({ accept: 'text/x-poison', referer: 'https://front.example/story', 'sec-fetch-mode': 'cors' });
+    const plain = await ask({ accept: '*/*' });
+    expect(chosen?.body.toString()).toBe('text/x-poison');
+    expect(plain?.body.toString()).toBe('*/*');
+    expect((await ask({ accept: '*/*' }))?.outcome).toBe('hit');
+    expect(sent.map((h) => Object.keys(h))).toEqual([['accept'], ['accept']]);
   });
 
   it('leaves a response that sets a cookie to Chromium', async () => {
@@ -81,6 +109,9 @@ describe('what may come from the shared cache', () => {
     ['an event stream', req('https://front.example/sse', { type: 'eventsource' }), false],
     ["a request with the page's own Authorization", req('https://front.example/a.js', { headers: { Authorization: 'Bearer x' } }), false],
     ['a request with a Cookie header', req('https://front.example/a.js', { headers: { cookie: 'a=b' } }), false],
+    ['a request with only the headers Chromium sets', req('https://front.example/a.js', { headers: { Accept: '*/*', Referer: 'https://front.example/s', 'sec-fetch-mode': 'no-cors', 'User-Agent': 'x' } }), true],
+    ['a request with a header the page chose', req('https://front.example/a.js', { headers: { Accept: '*/*', 'X-Forwarded-Host': 'attacker' } }), false],
+    ['a request with a Range', req('https://front.example/a.js', { headers: { range: 'bytes=0-1' } }), false],
   ])('%s: %s', (_what, request, expected) => {
     expect(mayShare(request, policy)).toBe(expected);
   });

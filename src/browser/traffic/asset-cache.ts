@@ -6,7 +6,7 @@
 // alike: GET responses from FRONTEND_URL's origin or ALLOWED_ORIGINS, to
 // requests that carried no token and no cookie, whose own headers make them
 // storable by a shared cache (RFC 9111, by http-cache-semantics: not
-// private, not no-store, Vary honoured) with an explicit lifetime (max-age,
+// private, not no-store) with an explicit lifetime (max-age,
 // s-maxage or immutable; or no-cache, always revalidated) and, unless
 // immutable, a validator (ETag or Last-Modified) to revalidate them with;
 // never one that sets a cookie, never anything from BACKEND_URL (the router
@@ -46,6 +46,32 @@ export interface AssetCacheOptions {
   onServed?: (outcome: CacheOutcome, bytes: number) => void;
 }
 
+/**
+ * The request headers sent to the stack for a shared file, and (their
+ * values, with the URL) the key of its entry: what the browser sets and a
+ * server may answer by. A page may set some of them on a fetch(), so they
+ * are keyed: a value it chose can only ever be served back to a request
+ * with that same value.
+ */
+export const FORWARDED_HEADERS = ['accept', 'accept-language', 'origin', 'user-agent'] as const;
+
+/**
+ * Headers Chromium sets on a request by itself, beside the forwarded ones,
+ * and a page cannot choose (or only within its own origin): never sent
+ * by the cache. A request with any other header (one the page chose:
+ * `X-Forwarded-Host`, `Authorization`, `Range`, `Cache-Control`…) is not
+ * shared; Chromium makes it as it would.
+ */
+export const BROWSER_HEADERS = ['referer', 'accept-encoding', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'sec-fetch-storage-access', 'upgrade-insecure-requests', 'priority'] as const;
+
+const SENT = new Set<string>(FORWARDED_HEADERS);
+const KNOWN = new Set<string>([...FORWARDED_HEADERS, ...BROWSER_HEADERS]);
+
+/** Whether every header of a page's request is one the browser sets itself (names lower-case or not). Pure. */
+export function browserHeadersOnly(headers: Record<string, string>): boolean {
+  return Object.keys(headers).every((name) => KNOWN.has(name.toLowerCase()));
+}
+
 /** One file may take at most this share of the cache, so one huge file cannot flush all the others. */
 const MAX_ENTRY_SHARE = 4;
 
@@ -75,29 +101,31 @@ export class AssetCache {
    * after a revalidation, or fetched. Null when the cache cannot answer (the
    * file is too big, the server is unreachable from here): Chromium fetches it.
    */
-  async serve(request: AssetRequest): Promise<ServedAsset | null> {
-    const fresh = this.fresh(request);
+  async serve(page: AssetRequest): Promise<ServedAsset | null> {
+    const request = forwarded(page);
+    const key = keyOf(request);
+    const fresh = this.fresh(key, request);
     if (fresh) return this.served(fresh, 'hit');
     // A burst of jobs asking for one file: one fetch, then everyone from the cache.
-    const pending = this.inFlight.get(request.url);
+    const pending = this.inFlight.get(key);
     if (pending) {
       await pending.catch(() => null);
-      const now = this.fresh(request);
+      const now = this.fresh(key, request);
       if (now) return this.served(now, 'hit');
     }
-    const fetching = this.fetchAndStore(request);
-    this.inFlight.set(request.url, fetching);
+    const fetching = this.fetchAndStore(key, request);
+    this.inFlight.set(key, fetching);
     try {
       const result = await fetching;
       if (result) this.options.onServed?.(result.outcome, result.body.length);
       return result;
     } finally {
-      if (this.inFlight.get(request.url) === fetching) this.inFlight.delete(request.url);
+      if (this.inFlight.get(key) === fetching) this.inFlight.delete(key);
     }
   }
 
-  private fresh(request: AssetRequest): Entry | null {
-    const entry = this.entries.get(request.url);
+  private fresh(key: string, request: AssetRequest): Entry | null {
+    const entry = this.entries.get(key);
     return entry && entry.policy.satisfiesWithoutRevalidation(policyRequest(request)) ? entry : null;
   }
 
@@ -106,8 +134,8 @@ export class AssetCache {
     return { status: entry.status, headers: flatHeaders(entry.policy.responseHeaders()), body: entry.body, outcome };
   }
 
-  private async fetchAndStore(request: AssetRequest): Promise<ServedAsset | null> {
-    const stale = this.entries.get(request.url, { allowStale: true });
+  private async fetchAndStore(key: string, request: AssetRequest): Promise<ServedAsset | null> {
+    const stale = this.entries.get(key, { allowStale: true });
     const req = policyRequest(request);
     const headers = stale && stale.policy.satisfiesWithoutRevalidation(req) === false ? { ...request.headers, ...flatHeaders(stale.policy.revalidationHeaders(req)) } : request.headers;
     const answer = await this.options.fetch(request.url, headers);
@@ -116,17 +144,19 @@ export class AssetCache {
       const { policy, modified } = stale.policy.revalidatedPolicy(req, policyResponse(answer));
       if (!modified) {
         const entry = { ...stale, policy };
-        this.entries.set(request.url, entry);
+        this.entries.set(key, entry);
         return { ...this.served(entry, 'revalidated'), outcome: 'revalidated' };
       }
     }
     const policy = new CachePolicy(req, policyResponse(answer), { shared: true });
     const body = answer.body;
+    if (stale) this.entries.delete(key);
+    // It depends on a header the cache did not send: what the browser would get may differ; Chromium fetches it.
+    if (variesOnUnsent(answer)) return null;
     if (shareable(policy, answer) && body.length <= this.maxEntryBytes) {
-      this.entries.set(request.url, { policy, status: answer.status, body, bytes: body.length + 512 });
+      this.entries.set(key, { policy, status: answer.status, body, bytes: body.length + 512 });
       return { status: answer.status, headers: flatHeaders(policy.responseHeaders()), body, outcome: 'miss' };
     }
-    if (stale) this.entries.delete(request.url);
     // A cookie set on the way: let Chromium fetch it itself, so its cookie jar sees it as it would have.
     if (answer.headers['set-cookie'] !== undefined) return null;
     return { status: answer.status, headers: flatHeaders(answer.headers), body, outcome: 'private' };
@@ -136,7 +166,7 @@ export class AssetCache {
 /**
  * Beyond what a shared HTTP cache may store: a 200 with an explicit
  * lifetime (or no-cache, revalidated each time), a validator unless it is
- * immutable, no cookie set, and no Vary on credentials. Pure.
+ * immutable, no cookie set, and no Vary beyond the forwarded headers. Pure.
  */
 export function shareable(policy: CachePolicy, answer: Pick<FetchedAsset, 'status' | 'headers'>): boolean {
   if (answer.status !== 200 || !policy.storable()) return false;
@@ -144,12 +174,30 @@ export function shareable(policy: CachePolicy, answer: Pick<FetchedAsset, 'statu
   const cacheControl = String(answer.headers['cache-control'] ?? '').toLowerCase();
   const directives = new Set(cacheControl.split(',').map((d) => d.trim().split('=')[0]));
   if (directives.has('private') || directives.has('no-store')) return false;
-  const vary = String(answer.headers.vary ?? '').toLowerCase();
-  if (/\*|cookie|authorization/.test(vary)) return false;
+  if (variesOnUnsent(answer)) return false;
   const immutable = directives.has('immutable');
   const lifetime = immutable || directives.has('max-age') || directives.has('s-maxage') || directives.has('no-cache');
   const validator = answer.headers.etag !== undefined || answer.headers['last-modified'] !== undefined;
   return lifetime && (immutable || validator);
+}
+
+/** Whether an answer's Vary names `*` or any header the cache does not send (so its key does not hold). Pure. */
+export function variesOnUnsent(answer: Pick<FetchedAsset, 'headers'>): boolean {
+  const vary = answer.headers.vary;
+  const names = (Array.isArray(vary) ? vary.join(',') : (vary ?? '')).split(',').map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
+  return names.some((name) => !SENT.has(name));
+}
+
+/** The page's request as the cache sends it: the forwarded headers only. Pure. */
+function forwarded(request: AssetRequest): AssetRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (SENT.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  return { url: request.url, headers };
+}
+
+/** The entry's key: the URL and the value of each forwarded header (absent is a value too). Pure. */
+function keyOf(request: AssetRequest): string {
+  return JSON.stringify([request.url, ...FORWARDED_HEADERS.map((name) => request.headers[name] ?? null)]);
 }
 
 function policyRequest(request: AssetRequest): CachePolicy.Request {

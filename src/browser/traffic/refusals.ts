@@ -36,18 +36,26 @@ export type ProxyRefusal = { kind: 'http'; url: string } | { kind: 'tunnel'; hos
 export const MAX_REFUSALS = 25;
 const MAX_INTENTS = 200;
 
+/** What a refusal was aimed at: a URL, or (a refused tunnel) a host:port. */
+export type RefusedTarget = { url: string } | { hostPort: string };
+
 export class RefusalLedger {
   private readonly direct: RefusedAttempt[] = [];
   private readonly proxied: ProxyRefusal[] = [];
   private readonly intents: RefusedAttempt[] = [];
 
+  /** `onRefused` hears of every refusal, kept in the lists or not (the page observer stops waiting for it). */
+  constructor(private readonly onRefused: (target: RefusedTarget) => void = () => undefined) {}
+
   /** A refusal whose "how" is known where it happened (router, popup guard, WebRTC watch). */
   refused(url: string, how: How): void {
+    this.onRefused({ url });
     pushUnique(this.direct, { url, how }, MAX_REFUSALS, (a, b) => a.url === b.url && a.how === b.how);
   }
 
   /** A refusal by the egress proxy. */
   proxyRefused(refusal: ProxyRefusal): void {
+    this.onRefused(refusal.kind === 'http' ? { url: refusal.url } : { hostPort: refusal.hostPort });
     pushUnique(this.proxied, refusal, MAX_REFUSALS, (a, b) => proxyKey(a) === proxyKey(b));
   }
 

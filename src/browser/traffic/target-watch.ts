@@ -5,8 +5,9 @@
 // those kinds (paused at start), hands it to the job that owns its browser
 // context, and lets it run:
 // - a popup is closed at once and reported (the story renders on);
-// - a worker's requests are watched, and those the policy refuses become
-//   the job's intents, so the proxy's refusal is reported as made by it.
+// - a worker's requests are watched: those the policy refuses become the
+//   job's intents, so the proxy's refusal is reported as made by it, and
+//   the others count for the job's readiness while in flight.
 import type { Browser, CDPSession, Protocol } from 'puppeteer-core';
 import { decide, decideWebSocket, type NetworkPolicy } from '../network-policy.js';
 import type { How, RefusalLedger } from './refusals.js';
@@ -16,6 +17,8 @@ export interface TargetWatchJob {
   ledger: RefusalLedger;
   /** The job's own page: every other page target in its context is a popup. */
   pageTargetId: string;
+  /** Told of each shared or service worker's session, before it runs (its requests count for readiness). */
+  followWorker?: (session: CDPSession) => () => void;
 }
 
 const WATCHED: Protocol.Target.TargetFilter = [{ type: 'page' }, { type: 'shared_worker' }, { type: 'service_worker' }];
@@ -24,9 +27,15 @@ const HOW_BY_TYPE: Record<string, How> = { shared_worker: 'shared-worker', servi
 
 export class TargetWatch {
   private readonly jobs = new Map<string, TargetWatchJob>();
+  /** What to call when a followed worker's session ends, by session id. */
+  private readonly ended = new Map<string, () => void>();
 
   private constructor(private readonly session: CDPSession) {
     session.on('Target.attachedToTarget', (event) => void this.onAttached(event));
+    session.on('Target.detachedFromTarget', (event) => {
+      this.ended.get(event.sessionId)?.();
+      this.ended.delete(event.sessionId);
+    });
   }
 
   static async start(browser: Browser): Promise<TargetWatch> {
@@ -68,6 +77,8 @@ export class TargetWatch {
       return;
     }
     // Sent before the worker is let go, so its first request is seen.
+    const end = job.followWorker?.(child);
+    if (end) this.ended.set(sessionId, end);
     child.on('Network.requestWillBeSent', (e) => {
       if (decide(e.request.url, job.policy).action === 'block') job.ledger.intent(e.request.url, how);
     });
