@@ -28,6 +28,8 @@ import { closeWorker } from './close-worker.js';
 import { bullConnection } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
+import type { ScheduleHistory } from '../history/store.js';
+import { recordScheduleRuns } from './history-recorder.js';
 
 /**
  * Locks for renders of tens of seconds. The lock lasts 30 s and is renewed
@@ -49,6 +51,8 @@ export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase' | 'config
   metrics: Metrics;
   /** The clock a job's attempt starts by (ProcessorJob.startedAt, hence alert cooldowns); tests move it instead of waiting. */
   now?: () => number;
+  /** Where each scheduled run is recorded (`courier schedules history`); none: not recorded. */
+  history?: ScheduleHistory;
 };
 
 export interface QueueWorkersOptions {
@@ -201,6 +205,7 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
       const { problem, reason } = explainRedisError(err);
       deps.log.warn({ queue, problem, reason, err: errorMessage(err) }, `queue worker error: ${reason}; it keeps retrying`);
     });
+    if (deps.history) recordScheduleRuns(worker, deps.history, deps.log);
     worker.on('stalled', (jobId) => deps.log.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock); back in the queue for another worker'));
     return worker;
   });
