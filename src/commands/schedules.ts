@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { describeRedis, unreachableReason } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
 import { ScheduleSyncError, syncSchedules, type SyncStep } from '../queue/schedules.js';
+import { registerHistory } from './schedules-history.js';
 import { fail, failWith, startCommand, tokenOf } from './shared.js';
 
 /** The default directory: the operator's own schedules (the shipped examples live in jobs/examples/schedules). */
@@ -59,4 +60,5 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: SyncFlags) => {
       await sync(dir, flags);
     });
+  registerHistory(schedules);
 }

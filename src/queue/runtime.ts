@@ -27,6 +27,9 @@ import { startHttpServer, type AdminConsole, type ReadinessOutcome, type Running
 import { QUEUE_STATES, createMetrics, type Metrics, type QueueCounts } from '../server/metrics.js';
 import { bullConnection, closeQuietly, createRedisClient, describeRedis, redisPing, replicaConfirmer, topologyOf, whereIsRedis } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
+import { createScheduleHistory } from '../history/store.js';
+import { queueOldestWaitingSeconds } from './backlog.js';
+import { lastRunsOfLiveSchedules } from './history-recorder.js';
 import { startQueueWorkers, type LOCK_SETTINGS, type QueueWorkers } from './worker.js';
 
 /** How long /readyz and /metrics wait for Redis before saying it is not there. */
@@ -103,10 +106,20 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
     const entries = await Promise.all(countQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const));
     return Object.fromEntries(entries);
   };
+  // Each scheduled run, recorded by the workers; read by the last-run metric (and `courier schedules history`).
+  const history = createScheduleHistory({ redis, prefix: config.queuePrefix, retentionMs: config.scheduleHistorySeconds * 1000 });
+  const oldestWaiting = async (): Promise<Partial<Record<QueueName, number>>> => {
+    if (!(await redisPing(probe, REDIS_CHECK_TIMEOUT_MS))) throw new Error('Redis does not answer');
+    return Object.fromEntries(await Promise.all(countQueues.map(async (q) => [q.name, await queueOldestWaitingSeconds(q)] as const)));
+  };
+  const scheduleLastRuns = async () => {
+    if (!(await redisPing(probe, REDIS_CHECK_TIMEOUT_MS))) throw new Error('Redis does not answer');
+    return lastRunsOfLiveSchedules(history, probe, countQueues);
+  };
   // The pool's restart hook and the cache's hook only fire once jobs run, when `metrics` exists.
   const traffic = new TrafficLayer({ log, assetCacheBytes: config.assetCacheBytes, onCacheServed: (outcome, bytes) => metrics.countAssetCache(outcome, bytes) });
   const browserPool = new BrowserPool({ config, log, traffic, prepareAhead: true, setUpPage: prepareStoryPage, onRestart: (reason) => metrics.countBrowserRestart(reason) });
-  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 }, defaultLabels: { worker: config.podName } });
+  const metrics = createMetrics({ pagesInUse: () => browserPool.pagesInUse, queueCounts, oldestWaiting, scheduleLastRuns, assetCache: () => traffic.cache?.size ?? { bytes: 0, entries: 0 }, defaultLabels: { worker: config.podName } });
   const renderer = createRenderer({ config, pool: browserPool, log });
 
   const artifacts = createArtifactStore({ dir: config.artifactsDir });
@@ -153,7 +166,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
 
   const schedulerData = async (queue: QueueName, schedulerId: string): Promise<unknown> => (await countQueues.find((q) => q.name === queue)?.getJobScheduler(schedulerId))?.template?.data;
   const workers = startQueueWorkers(
-    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm, now: options.now }), processors: options.processors ?? createProcessors(), now: options.now, schedulerData },
+    { config, log, metrics, renderer, delivery, artifacts, links, alerts: createAlertStore({ redis, prefix: config.queuePrefix, confirm, now: options.now }), processors: options.processors ?? createProcessors(), now: options.now, schedulerData, history },
     { queues, concurrency, lock: options.lock },
   );
   log.info(

@@ -29,6 +29,8 @@ import { bullConnection } from '../redis/connection.js';
 import { explainRedisError } from '../redis/redis-errors.js';
 import { scrubFinishedJob } from './scrub.js';
 import { formatAttemptRecord, type AttemptRecord } from './attempts.js';
+import type { ScheduleHistory } from '../history/store.js';
+import { recordScheduleRuns } from './history-recorder.js';
 
 /**
  * Locks for renders of tens of seconds. The lock lasts 30 s and is renewed
@@ -52,6 +54,8 @@ export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase' | 'config
   now?: () => number;
   /** The job data a schedule makes its runs from (BullMQ's scheduler template), for a run retried after its token was scrubbed. */
   schedulerData?: (queue: QueueName, schedulerId: string) => Promise<unknown>;
+  /** Where each scheduled run is recorded (`courier schedules history`); none: not recorded. */
+  history?: ScheduleHistory;
 };
 
 export interface QueueWorkersOptions {
@@ -235,6 +239,7 @@ export function startQueueWorkers(deps: WorkerDeps, options: QueueWorkersOptions
       const { problem, reason } = explainRedisError(err);
       deps.log.warn({ queue, problem, reason, err: errorMessage(err) }, `queue worker error: ${reason}; it keeps retrying`);
     });
+    if (deps.history) recordScheduleRuns(worker, deps.history, deps.log);
     worker.on('stalled', (jobId) => deps.log.warn({ queue, jobId }, 'job stalled (its worker stopped renewing the lock); back in the queue for another worker'));
     return worker;
   });

@@ -4,6 +4,7 @@
 // in a result, a log line and a dashboard.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QUEUE_NAMES, type QueueName } from '../contracts/queues.js';
+import type { LastRun } from '../history/store.js';
 import type { Phase, PhaseEvent } from '../phases.js';
 
 export const JOB_OUTCOMES = ['completed', 'failed', 'retried'] as const;
@@ -20,6 +21,10 @@ export interface MetricsSources {
   pagesInUse?: () => number;
   /** Job counts per queue and state, read at scrape time; may reject (Redis down). */
   queueCounts?: () => Promise<QueueCounts>;
+  /** Seconds the oldest job of each queue has waited for a worker, read at scrape time; may reject. */
+  oldestWaiting?: () => Promise<Partial<Record<QueueName, number>>>;
+  /** When each schedule's runs last ended with each outcome (its scheduler still there), read at scrape time; may reject. */
+  scheduleLastRuns?: () => Promise<LastRun[]>;
   /** What the shared asset cache holds now. */
   assetCache?: () => { bytes: number; entries: number };
   /**
@@ -110,6 +115,32 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
       for (const [queue, states] of Object.entries(counts)) {
         for (const [state, value] of Object.entries(states)) this.set({ queue, state }, value);
       }
+    },
+  });
+
+  new Gauge({
+    name: 'courier_queue_oldest_waiting_seconds',
+    help: 'How long the oldest job of each queue has been waiting for a worker (0 when none waits), read from Redis at scrape time',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      if (!sources.oldestWaiting) return;
+      const ages = await sources.oldestWaiting().catch(() => null);
+      this.reset();
+      for (const [queue, seconds] of Object.entries(ages ?? {})) this.set({ queue }, seconds);
+    },
+  });
+  new Gauge({
+    name: 'courier_schedule_last_run_timestamp_seconds',
+    help: "When a schedule's run last ended with each outcome (delivered, nothing-to-send, failed), from the schedule history; schedules whose job scheduler is gone are left out",
+    labelNames: ['queue', 'schedule', 'outcome'],
+    registers: [registry],
+    async collect() {
+      if (!sources.scheduleLastRuns) return;
+      const runs = await sources.scheduleLastRuns().catch(() => null);
+      // Redis unreachable: no sample rather than a stale one (an alert on absence is the operator's choice).
+      this.reset();
+      for (const run of runs ?? []) this.set({ queue: run.queue, schedule: run.scheduleId, outcome: run.outcome }, run.at / 1000);
     },
   });
 
