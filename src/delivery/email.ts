@@ -210,13 +210,15 @@ export function smtpTransportOptions(smtpUrl: string): SMTPTransport.Options {
  */
 function transportFor(options: SMTPTransport.Options, signal: AbortSignal): { transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>; release: () => void } {
   let socket: Socket | null = null;
-  const cut = (): void => void socket?.destroy(abortReason(signal));
+  // A fresh error: nodemailer stamps its own code on the error a socket dies of, and the signal's reason is shared.
+  const cutOff = (): Error => new Error(`the send was cut off (${abortReason(signal).message})`);
+  const cut = (): void => void socket?.destroy(cutOff());
   signal.addEventListener('abort', cut, { once: true });
   const getSocket = (opts: SMTPTransport.Options, callback: (err: Error | null, socketOptions: { connection: Socket } | null) => void): void => {
     const port = Number(opts.port) || (opts.secure ? 465 : 587);
     const opened = connect({ host: opts.host ?? 'localhost', port });
     socket = opened;
-    if (signal.aborted) opened.destroy(abortReason(signal));
+    if (signal.aborted) opened.destroy(cutOff());
     const failed = (err: Error): void => callback(err, null);
     opened.setTimeout(opts.connectionTimeout ?? 15_000, () => opened.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })));
     opened.once('error', failed);
