@@ -215,6 +215,9 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     }
   }
 
+  /** A send the attempt's stop came before (nothing went on the wire, or a retried request was not made again). */
+  const notStarted = (err: unknown): string => `not sent: the attempt stopped before the send started (${reasonOf(err)})`;
+
   /** Recipients held by another attempt when this one stopped waiting, one failure per holder. */
   const busyFailures = (where: string, held: TargetClaim['busy']): Failure[] => [...held].map(([recipient, { msLeft, holder }]) => ({ where, recipients: [recipient], reason: stillClaimed(msLeft, holder) }));
 
@@ -255,7 +258,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       );
     } catch (err) {
       count('email', 'failed');
-      const reason = claimed.cutOff ? outcomeUnknown(config.sendTimeoutMs, null) : reasonOf(err);
+      const reason = claimed.cutOff ? outcomeUnknown(config.sendTimeoutMs, null) : attempt.stop.aborted ? notStarted(err) : reasonOf(err);
       if (!claimed.cutOff) await claimed.release(pending);
       log.warn({ ...logged, recipients: pending.length, status: claimed.cutOff ? 'unknown' : 'failed', reason }, 'email delivery');
       return { reports, failures: [...failures, { where, recipients: pending, reason }] };
@@ -321,7 +324,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     } catch (err) {
       if (claimed.cutOff) return failed(outcomeUnknown(config.sendTimeoutMs, null), err, 'unknown');
       await claimed.release([target.channelId]);
-      return failed(reasonOf(err), err);
+      return failed(attempt.stop.aborted ? notStarted(err) : reasonOf(err), err);
     }
     try {
       await claimed.served([target.channelId], id);
