@@ -169,6 +169,12 @@ export const VARIABLES = {
     default: '120000',
     doc: 'hard deadline for one job, render and delivery included',
   }),
+  SEND_TIMEOUT_MS: variable({
+    field: 'sendTimeoutMs',
+    type: wholeNumber(1000, 3_600_000, 'milliseconds, a whole number from 1000'),
+    default: '60000',
+    doc: 'the longest one send may wait for its answer (an SMTP transaction, one Bot Connector request); a send still on the wire when JOB_TIMEOUT_MS passes gets up to this long to finish and write its receipt before the attempt ends, and a retry waits as long before sending to the same recipient ([Exactly once](docs/jobs.md#exactly-once))',
+  }),
   CONCURRENCY: variable({ field: 'concurrency', type: wholeNumber(1, 64, 'a whole number from 1 to 64'), default: '2', doc: 'pages rendered at once by one worker process' }),
   CHROMIUM_PATH: variable({
     field: 'chromiumPath',

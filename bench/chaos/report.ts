@@ -16,12 +16,12 @@ export function passed(results: ScenarioResult[]): boolean {
 }
 
 export function table(results: ScenarioResult[]): string {
-  const header = '| scenario | jobs | completed | failed as expected | lost | duplicates | unexpected failures | checks | time |';
-  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const header = '| scenario | jobs | completed | failed as expected | lost | duplicates | sent again in the documented window | unexpected failures | checks | time |';
+  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const rows = results.map((r) => {
     const checks = `${r.checks.filter((c) => c.ok).length}/${r.checks.length}`;
     const { row } = r;
-    return `| ${r.passed ? '' : '**FAIL** '}${r.title} | ${row.jobs} | ${row.completed} | ${row.failedAsExpected} | ${row.lost} | ${row.duplicates} | ${row.unexpected} | ${checks} | ${r.seconds.toFixed(0)} s |`;
+    return `| ${r.passed ? '' : '**FAIL** '}${r.title} | ${row.jobs} | ${row.completed} | ${row.failedAsExpected} | ${row.lost} | ${row.duplicates} | ${row.window} | ${row.unexpected} | ${checks} | ${r.seconds.toFixed(0)} s |`;
   });
   return [header, rule, ...rows].join('\n');
 }

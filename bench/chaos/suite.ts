@@ -31,7 +31,7 @@ export interface SuiteOptions {
   logDir?: string;
 }
 
-const EMPTY_ROW: Row = { jobs: 0, completed: 0, failedAsExpected: 0, unexpected: 0, lost: 0, duplicates: 0 };
+const EMPTY_ROW: Row = { jobs: 0, completed: 0, failedAsExpected: 0, unexpected: 0, lost: 0, duplicates: 0, window: 0 };
 
 export async function runScenario(scenario: Scenario, options: Omit<SuiteOptions, 'scenarios' | 'parallel'>): Promise<ScenarioResult> {
   const started = Date.now();
@@ -61,7 +61,7 @@ export async function runScenario(scenario: Scenario, options: Omit<SuiteOptions
   }
   const { row } = result;
   print(
-    `[${scenario.id}] ${result.passed ? 'pass' : 'FAIL'} in ${result.seconds.toFixed(0)} s: ${row.jobs} jobs, ${row.completed} completed, ${row.failedAsExpected} failed as expected, ${row.lost} lost, ${row.duplicates} duplicates, ${row.unexpected} unexpected`,
+    `[${scenario.id}] ${result.passed ? 'pass' : 'FAIL'} in ${result.seconds.toFixed(0)} s: ${row.jobs} jobs, ${row.completed} completed, ${row.failedAsExpected} failed as expected, ${row.lost} lost, ${row.duplicates} duplicates, ${row.window} sent again in the documented window, ${row.unexpected} unexpected`,
   );
   for (const check of result.checks) print(`[${scenario.id}]   ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail ? ` (${check.detail})` : ''}`);
   for (const problem of result.problems.filter((p) => !p.startsWith('check failed: '))) print(`[${scenario.id}]   ${problem}`);

@@ -45,6 +45,8 @@ export interface SaveRequest {
   capture: Capture;
   /** Extra name part for a job with several files: `<jobId>.<variant>.<ext>`. */
   variant?: string;
+  /** The job's signal: an attempt that has stopped writes no file. */
+  signal?: AbortSignal;
 }
 
 export interface ArtifactStore {
@@ -80,7 +82,8 @@ export function createArtifactStore({ dir }: { dir: string }): ArtifactStore {
     absolutePath,
     timeoutScreenshotPath: (queue, jobId, at, name) => absolutePath(relativePath(queue, jobId, at, extensionOf('png'), name ? `${name}.timeout` : 'timeout')),
 
-    async save({ queue, jobId, at, capture, variant }) {
+    async save({ queue, jobId, at, capture, variant, signal }) {
+      signal?.throwIfAborted();
       const path = relativePath(queue, jobId, at, extensionOf(capture.format), variant);
       const full = absolutePath(path);
       await mkdir(dirname(full), { recursive: true });
@@ -88,7 +91,9 @@ export function createArtifactStore({ dir }: { dir: string }): ArtifactStore {
       // step, and the HTTP server never serves a partial file.
       const temporary = join(dirname(full), `.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await writeFile(temporary, capture.data);
+        await writeFile(temporary, capture.data, { signal });
+        // The last moment to refuse: a stopped attempt never replaces a file a retry may have written.
+        signal?.throwIfAborted();
         await rename(temporary, full);
       } catch (err) {
         await rm(temporary, { force: true });

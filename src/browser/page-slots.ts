@@ -19,6 +19,8 @@ export class PageSlots {
 
   /** Takes a slot, waiting for one if all are taken; rejects if `signal` aborts while waiting. */
   async acquire(signal?: AbortSignal): Promise<void> {
+    // A job that has already stopped takes no page, free or not (an abort event never comes twice).
+    if (signal?.aborted) throw abortedWhileWaiting(signal);
     if (this.inUse < this.limit) {
       this.set(this.inUse + 1);
       return;
@@ -32,7 +34,7 @@ export class PageSlots {
       const onAbort = () => {
         const index = this.waiters.indexOf(grant);
         if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason instanceof Error ? signal.reason : new CourierError('JOB_TIMEOUT', 'the job was aborted while waiting for a free page'));
+        reject(abortedWhileWaiting(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(grant);
@@ -49,4 +51,8 @@ export class PageSlots {
     this.inUse = count;
     this.onChange?.(count);
   }
+}
+
+function abortedWhileWaiting(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new CourierError('JOB_TIMEOUT', 'the job was aborted while waiting for a free page');
 }

@@ -62,12 +62,13 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     }
     stopping = true;
     log.info({ signal, drainLimitMs: config.jobTimeoutMs }, 'draining: no new jobs; waiting for active jobs to finish');
-    // Active jobs end by JOB_TIMEOUT_MS at the latest; beyond that (plus
-    // time to close Chromium and Redis) something is stuck: leave anyway.
+    // Active jobs end by JOB_TIMEOUT_MS at the latest, plus the send grace
+    // for a send on the wire (SEND_TIMEOUT_MS); beyond that (plus time to
+    // close Chromium and Redis) something is stuck: leave anyway.
     const guard = setTimeout(() => {
       log.error('drain did not finish in time; exiting');
       void flushLogs(log).then(() => process.exit(1));
-    }, config.jobTimeoutMs + 30_000);
+    }, config.jobTimeoutMs + config.sendTimeoutMs + 30_000);
     guard.unref();
     runtime
       .close()

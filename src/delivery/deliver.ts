@@ -13,25 +13,35 @@
 //     DELIVERY_FAILED naming each recipient not served and why, so the retry
 //     sends only to them.
 //
+//  5. No retry delivers to a recipient while an earlier attempt may still be
+//     delivering to it: each target's recipients are claimed first, and
+//     every exchange on the wire is bounded (claims.ts). When the job's
+//     deadline passes mid-delivery, a send already on the wire finishes
+//     within SEND_TIMEOUT_MS and writes its receipt before the attempt ends
+//     (the send grace: deadline.ts startAttempt); targets not yet started
+//     are left to the retry, and the job fails JOB_TIMEOUT saying which.
+//
 // A receipt that cannot be written right after a send (Redis restarting) is
 // tried again until Redis answers, for up to RECEIPT_WRITE_PATIENCE_MS: a
 // retry of the job would otherwise find no receipt and send again.
 //
-// The remaining window: if the process dies after the SMTP server accepted a
-// message (or the Bot Connector created the post) and before the receipt is
-// written — a single Redis round trip — or Redis stays away longer than that
-// patience, the retry sends again. An email duplicate carries the same
-// deterministic Message-ID, so mail clients show it as the same message
-// (Gmail discards it); a Teams duplicate is a second post.
-import pRetry from 'p-retry';
+// The windows that remain (docs/jobs.md "Exactly once"): the process dies
+// while a send is on the wire (the server may have accepted it, the retry
+// cannot know) or after it was accepted and before the receipt is written
+// (a single Redis round trip); Redis stays away longer than that patience;
+// or a server answers later than SEND_TIMEOUT_MS, so the send is cut off
+// with its outcome unknown. The retry then sends again. An email duplicate
+// carries the same deterministic Message-ID, so mail clients show it as the
+// same message (Gmail discards it); a Teams duplicate is a second post.
 import type { Config } from '../config.js';
 import type { EmailTarget, Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
+import { abortReason, standaloneAttempt, type AttemptLife } from '../deadline.js';
 import { CourierError, errorMessage, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { explainRedisError } from '../redis/redis-errors.js';
 import { assertServiceUrlAllowed } from '../urls.js';
-import type { Receipt, ReceiptLedger } from './ledger.js';
+import { claimTarget, outcomeUnknown, stillClaimed, type TargetClaim } from './claims.js';
+import type { ReceiptLedger } from './ledger.js';
 import { composeMessage, type Message, type MessageKind } from './messages.js';
 import type { DeliveryRequest, DeliveryService, EmailSender, EmailSendResult, TeamsSender } from './types.js';
 
@@ -40,16 +50,13 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'failed';
 
 /**
  * How long a receipt write after a successful send keeps trying while Redis
- * does not answer: a Redis restart or failover takes seconds, and the job's
- * own deadline (JOB_TIMEOUT_MS, 2 minutes by default) ends the attempt anyway.
+ * does not answer: a Redis restart or failover takes seconds. Once the
+ * job's deadline has passed, the end of the send grace bounds it too.
  */
 export const RECEIPT_WRITE_PATIENCE_MS = 60_000;
-/** Waits between tries of a receipt write: doubling from the first, capped (ioredis itself reconnects at most every 2 s). */
-const RECEIPT_RETRY_FIRST_MS = 100;
-const RECEIPT_RETRY_MAX_MS = 2000;
 
 export interface DeliveryServiceDeps {
-  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'teamsDefaultServiceUrl'>;
+  config: Pick<Config, 'recipientDomains' | 'teamsServiceUrls' | 'teamsDefaultServiceUrl' | 'sendTimeoutMs'>;
   log: Logger;
   ledger: ReceiptLedger;
   /** null when SMTP_URL is not set: email targets are refused. */
@@ -191,6 +198,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
       log.warn({ err: errorMessage(err) }, 'onDelivery hook failed');
     }
   };
+  const claimDeps = { ledger, log, sendTimeoutMs: config.sendTimeoutMs, receiptWritePatienceMs };
 
   /** Why nothing was sent to a target whose receipts cannot be read: sending blind could repeat a message. */
   const ledgerUnavailable = (err: unknown): string => `the receipt ledger in Redis cannot be read (${errorMessage(err)}), so nothing was sent to this target`;
@@ -198,62 +206,46 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
   const receiptNotWritten = (err: unknown, id: string): string =>
     `sent (id ${id}), but its receipt could not be written to Redis (${errorMessage(err)}); a retry will send it again${id.startsWith('<') ? ' with the same Message-ID' : ''}`;
 
-  /**
-   * Writes the receipts of a send that succeeded. Redis being away for a
-   * moment must not cost a duplicate, so a failed write is tried again until
-   * Redis answers or the patience runs out (then the error goes up, and the
-   * failure names the window). p-retry's maxRetryTime is the patience.
-   */
-  async function recordAfterSend(jobId: string, key: string, recipients: string[], id: string, logged: Record<string, unknown>): Promise<void> {
-    await pRetry(
-      async (tries) => {
-        await ledger.record(jobId, key, recipients, id);
-        if (tries > 1) log.info({ ...logged, tries }, 'receipt written once Redis answered again: a retry will not send this message twice');
-      },
-      {
-        retries: Infinity,
-        minTimeout: RECEIPT_RETRY_FIRST_MS,
-        factor: 2,
-        maxTimeout: RECEIPT_RETRY_MAX_MS,
-        maxRetryTime: receiptWritePatienceMs,
-        onFailedAttempt: ({ error, attemptNumber }) => {
-          if (attemptNumber > 1) return;
-          log.warn(
-            { ...logged, id, reason: explainRedisError(error).reason, patienceMs: receiptWritePatienceMs },
-            'sent, but the receipt cannot be written yet; trying again until Redis answers (or a replica has it, on Sentinel and Cluster)',
-          );
-        },
-      },
-    );
+  /** Claims a target's recipients; null (with the failure said) when the ledger cannot be reached. */
+  async function claim(request: DeliveryRequest, attempt: AttemptLife, key: string, recipients: string[], logged: Record<string, unknown>): Promise<TargetClaim | { unavailable: string }> {
+    try {
+      return await claimTarget(claimDeps, { jobId: request.jobId, key, recipients, attempt, holder: request.context?.holder ?? 'an attempt', logged });
+    } catch (err) {
+      return { unavailable: ledgerUnavailable(err) };
+    }
   }
 
-  async function deliverEmail(sender: EmailSender, request: DeliveryRequest, index: number, target: EmailTarget, message: Message): Promise<TargetOutcome> {
+  /** A send the attempt's stop came before (nothing went on the wire, or a retried request was not made again). */
+  const notStarted = (err: unknown): string => `not sent: the attempt stopped before the send started (${reasonOf(err)})`;
+
+  /** Recipients held by another attempt when this one stopped waiting, one failure per holder. */
+  const busyFailures = (where: string, held: TargetClaim['busy']): Failure[] => [...held].map(([recipient, { msLeft, holder }]) => ({ where, recipients: [recipient], reason: stillClaimed(msLeft, holder) }));
+
+  async function deliverEmail(sender: EmailSender, request: DeliveryRequest, attempt: AttemptLife, index: number, target: EmailTarget, message: Message): Promise<TargetOutcome> {
     const key = targetKey(request.input.kind, index, target);
     const where = `deliver.${index} email to`;
     const everyone = emailRecipients(target);
     const reports: DeliveryReport[] = [];
-    const failures: Failure[] = [];
     const logged = { jobId: request.jobId, channel: 'email', target: index };
 
-    let receipts: Map<string, Receipt>;
-    try {
-      receipts = await ledger.lookup(request.jobId, key, everyone);
-    } catch (err) {
+    const claimed = await claim(request, attempt, key, everyone, logged);
+    if ('unavailable' in claimed) {
       count('email', 'failed');
-      log.error({ ...logged, recipients: everyone.length, status: 'failed', reason: errorMessage(err) }, 'email delivery');
-      return { reports, failures: [{ where, recipients: everyone, reason: ledgerUnavailable(err) }] };
+      log.error({ ...logged, recipients: everyone.length, status: 'failed', reason: claimed.unavailable }, 'email delivery');
+      return { reports, failures: [{ where, recipients: everyone, reason: claimed.unavailable }] };
     }
+    const failures = busyFailures(where, claimed.busy);
 
     // Recipients served by an earlier attempt, grouped by the id they received.
     const servedById = new Map<string, string[]>();
-    for (const [address, receipt] of receipts) servedById.set(receipt.id, [...(servedById.get(receipt.id) ?? []), address]);
+    for (const [address, receipt] of claimed.receipts) servedById.set(receipt.id, [...(servedById.get(receipt.id) ?? []), address]);
     for (const [id, addresses] of servedById) {
       reports.push({ type: 'email', to: addresses, status: 'already-sent', id });
       log.info({ ...logged, recipients: addresses.length, status: 'already-sent' }, 'email already sent by an earlier attempt');
       count('email', 'already-sent');
     }
 
-    const pending = everyone.filter((address) => !receipts.has(address));
+    const { pending } = claimed;
     if (pending.length === 0) return { reports, failures };
 
     let result: EmailSendResult;
@@ -262,11 +254,14 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
         message,
         { to: target.to, cc: target.cc ?? [], bcc: target.bcc ?? [] },
         { jobId: request.jobId, targetKey: key, envelopeTo: pending },
+        { ...request.context, exchange: claimed.exchange },
       );
     } catch (err) {
       count('email', 'failed');
-      log.warn({ ...logged, recipients: pending.length, status: 'failed', reason: reasonOf(err) }, 'email delivery');
-      return { reports, failures: [...failures, { where, recipients: pending, reason: reasonOf(err) }] };
+      const reason = claimed.cutOff ? outcomeUnknown(config.sendTimeoutMs, null) : attempt.stop.aborted ? notStarted(err) : reasonOf(err);
+      if (!claimed.cutOff) await claimed.release(pending);
+      log.warn({ ...logged, recipients: pending.length, status: claimed.cutOff ? 'unknown' : 'failed', reason }, 'email delivery');
+      return { reports, failures: [...failures, { where, recipients: pending, reason }] };
     }
 
     const acceptedSet = new Set(result.accepted.map((a) => a.toLowerCase()));
@@ -274,7 +269,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     if (accepted.length > 0) {
       try {
         // Right after the send: this write closes the window in which a retry would send again.
-        await recordAfterSend(request.jobId, key, accepted, result.id, logged);
+        await claimed.served(accepted, result.id);
         reports.push({ type: 'email', to: accepted, status: 'sent', id: result.id });
         count('email', 'sent');
       } catch (err) {
@@ -287,6 +282,7 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     const named = new Set([...acceptedSet, ...result.rejected.map((r) => r.address.toLowerCase())]);
     const unaccounted = pending.filter((address) => !named.has(address.toLowerCase()));
     if (unaccounted.length > 0) failures.push({ where, recipients: unaccounted, reason: 'the server did not confirm these recipients' });
+    await claimed.release(pending.filter((address) => !acceptedSet.has(address.toLowerCase())));
     if (accepted.length < pending.length) count('email', 'failed');
     log.info(
       {
@@ -301,36 +297,37 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
     return { reports, failures };
   }
 
-  async function deliverTeams(sender: TeamsSender, request: DeliveryRequest, index: number, target: TeamsTarget, message: Message): Promise<TargetOutcome> {
+  async function deliverTeams(sender: TeamsSender, request: DeliveryRequest, attempt: AttemptLife, index: number, target: TeamsTarget, message: Message): Promise<TargetOutcome> {
     const key = targetKey(request.input.kind, index, target);
     const where = `deliver.${index} teams channel`;
     const logged = { jobId: request.jobId, channel: 'teams', target: index, recipients: 1 };
-    const failed = (reason: string, err: unknown): TargetOutcome => {
+    const failed = (reason: string, err: unknown, status = 'failed'): TargetOutcome => {
       count('teams', 'failed');
-      log.warn({ ...logged, status: 'failed', reason: errorMessage(err) }, 'teams delivery');
+      log.warn({ ...logged, status, reason: errorMessage(err) }, 'teams delivery');
       return { reports: [], failures: [{ where, recipients: [target.channelId], reason }] };
     };
 
-    let receipt: Receipt | undefined;
-    try {
-      receipt = (await ledger.lookup(request.jobId, key, [target.channelId])).get(target.channelId);
-    } catch (err) {
-      return failed(ledgerUnavailable(err), err);
-    }
+    const claimed = await claim(request, attempt, key, [target.channelId], logged);
+    if ('unavailable' in claimed) return failed(claimed.unavailable, claimed.unavailable);
+    const receipt = claimed.receipts.get(target.channelId);
     if (receipt) {
       log.info({ ...logged, status: 'already-sent' }, 'teams post already made by an earlier attempt');
       count('teams', 'already-sent');
       return { reports: [{ type: 'teams', channelId: target.channelId, status: 'already-sent', id: receipt.id }], failures: [] };
     }
+    const busy = busyFailures(where, claimed.busy);
+    if (busy.length > 0) return failed(busy[0]!.reason, busy[0]!.reason, 'busy');
 
     let id: string;
     try {
-      ({ id } = await sender.post(target, message, request.context));
+      ({ id } = await sender.post(target, message, { ...request.context, exchange: claimed.exchange }));
     } catch (err) {
-      return failed(reasonOf(err), err);
+      if (claimed.cutOff) return failed(outcomeUnknown(config.sendTimeoutMs, null), err, 'unknown');
+      await claimed.release([target.channelId]);
+      return failed(attempt.stop.aborted ? notStarted(err) : reasonOf(err), err);
     }
     try {
-      await recordAfterSend(request.jobId, key, [target.channelId], id, logged);
+      await claimed.served([target.channelId], id);
     } catch (err) {
       return failed(receiptNotWritten(err, id), err);
     }
@@ -353,23 +350,47 @@ export function createDeliveryService({ config, log, ledger, email, teams, onDel
 
     async deliver(request: DeliveryRequest): Promise<DeliveryReport[]> {
       check(request.targets);
+      const attempt = request.context?.attempt ?? standaloneAttempt(request.context?.signal);
+      // Nothing of an attempt that has stopped starts: not even a look at the receipts.
+      if (attempt.stop.aborted) throw abortReason(attempt.stop);
       const reports: DeliveryReport[] = [];
       const failures: Failure[] = [];
       for (const [index, target] of request.targets.entries()) {
+        if (attempt.stop.aborted) {
+          // The deadline came during an earlier target: this one is left whole for the retry.
+          const recipients = target.type === 'email' ? emailRecipients(target) : [target.channelId];
+          failures.push({ where: `deliver.${index} ${target.type === 'email' ? 'email to' : 'teams channel'}`, recipients, reason: 'not attempted: the attempt stopped before this target' });
+          continue;
+        }
         // Composed per target: a target's own `lang` (and subject) make its message.
         const message = composeMessage(request.input, target.type === 'email' ? { subject: target.subject, message: target.message, lang: target.lang } : { message: target.message, lang: target.lang });
-        const outcome =
-          target.type === 'email'
-            ? await deliverEmail(configured(email, 'email'), request, index, target, message)
-            : await deliverTeams(configured(teams, 'teams'), request, index, target, message);
+        const outcome = await attempt
+          .delivering(() =>
+            target.type === 'email'
+              ? deliverEmail(configured(email, 'email'), request, attempt, index, target, message)
+              : deliverTeams(configured(teams, 'teams'), request, attempt, index, target, message),
+          )
+          .catch((err: unknown): TargetOutcome => {
+            if (!attempt.stop.aborted) throw err;
+            const recipients = target.type === 'email' ? emailRecipients(target) : [target.channelId];
+            return { reports: [], failures: [{ where: `deliver.${index} ${target.type}`, recipients, reason: `not sent: the attempt stopped (${reasonOf(err)})` }] };
+          });
         reports.push(...outcome.reports);
         failures.push(...outcome.failures);
       }
-      if (failures.length > 0) throw new CourierError('DELIVERY_FAILED', describeFailure(failures));
+      if (failures.length > 0) {
+        if (attempt.stop.aborted) {
+          // The job's deadline (or shutdown) came during delivery: its own code, with what became of each recipient.
+          const stopped = abortReason(attempt.stop);
+          const served = reports.filter((r) => r.status === 'sent').length;
+          throw new CourierError(isCourierError(stopped) ? stopped.code : 'JOB_TIMEOUT', `${isCourierError(stopped) ? stopped.detail : stopped.message} It stopped during delivery: ${served} target${served === 1 ? '' : 's'} served before or within the send grace (receipts written); ${describeFailure(failures)}`);
+        }
+        throw new CourierError('DELIVERY_FAILED', describeFailure(failures));
+      }
       return reports;
     },
 
-    /** Closes the email sender's SMTP pool (the service owns the senders it was given). */
+    /** Closes the email sender (the service owns the senders it was given). */
     close(): Promise<void> {
       email?.close();
       return Promise.resolve();

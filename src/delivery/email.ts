@@ -4,21 +4,28 @@
 // when the encoded size is over MAIL_MAX_ATTACHMENT_BYTES), and turns SMTP
 // failures into sentences an operator can act on. It knows nothing of
 // receipts or retries: that is deliver.ts.
+//
+// Each message travels on a connection of its own, opened by courier
+// (nodemailer's getSocket), so that the exchange's signal can end exactly
+// that transaction: a send still waiting for the server's answer when its
+// bound (SEND_TIMEOUT_MS) runs out is cut off, never left running beside a
+// retry. A pool could not tell which of its connections carries a message.
 import { createHash } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { redactUrlCredentials, type Config } from '../config.js';
-import { CourierError } from '../errors.js';
+import { CourierError, isCourierError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { attachmentFileName, imageFormatOf } from '../artifacts/formats.js';
 import { createArtifactLinks, type ArtifactLinks } from '../artifacts/links.js';
 import type { Message } from './messages.js';
 import { emailView, loadEmailTemplates, type EmailTemplates, type PartDelivery } from './templates.js';
-import type { EmailRecipients, EmailSender, EmailSendOptions, EmailSendResult } from './types.js';
+import { abortReason } from '../deadline.js';
+import { directExchange, type DeliveryContext, type EmailRecipients, type EmailSender, type EmailSendOptions, type EmailSendResult } from './types.js';
 
 export type EmailConfig = Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailMaxAttachmentBytes' | 'artifactsDir' | 'publicUrl' | 'artifactLinkSecret' | 'artifactLinkTtlSeconds'>;
 
@@ -185,18 +192,44 @@ export function describeSmtpError(err: unknown): SmtpFailure {
  * and may override the timeouts chosen here, which are shorter than
  * nodemailer's defaults so a dead server fails a job well within JOB_TIMEOUT_MS.
  */
-export function smtpTransportOptions(smtpUrl: string): SMTPPool.Options {
+export function smtpTransportOptions(smtpUrl: string): SMTPTransport.Options {
   return {
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
     ...parseConnectionUrl(smtpUrl),
-    pool: true,
-    maxConnections: 2,
-    maxMessages: 100,
     logger: false,
     debug: false,
   };
+}
+
+/**
+ * A transport for one message whose TCP connection courier opens itself
+ * (nodemailer then speaks SMTP on it: implicit TLS, STARTTLS, AUTH), so that
+ * `signal` can destroy it: the transaction ends at once, wherever it was.
+ */
+function transportFor(options: SMTPTransport.Options, signal: AbortSignal): { transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>; release: () => void } {
+  let socket: Socket | null = null;
+  // A fresh error: nodemailer stamps its own code on the error a socket dies of, and the signal's reason is shared.
+  const cutOff = (): Error => new Error(`the send was cut off (${abortReason(signal).message})`);
+  const cut = (): void => void socket?.destroy(cutOff());
+  signal.addEventListener('abort', cut, { once: true });
+  const getSocket = (opts: SMTPTransport.Options, callback: (err: Error | null, socketOptions: { connection: Socket } | null) => void): void => {
+    const port = Number(opts.port) || (opts.secure ? 465 : 587);
+    const opened = connect({ host: opts.host ?? 'localhost', port });
+    socket = opened;
+    if (signal.aborted) opened.destroy(cutOff());
+    const failed = (err: Error): void => callback(err, null);
+    opened.setTimeout(opts.connectionTimeout ?? 15_000, () => opened.destroy(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })));
+    opened.once('error', failed);
+    opened.once('connect', () => {
+      opened.off('error', failed);
+      opened.setTimeout(0);
+      callback(null, { connection: opened });
+    });
+  };
+  const transport = nodemailer.createTransport({ ...options, getSocket });
+  return { transport, release: () => signal.removeEventListener('abort', cut) };
 }
 
 export interface EmailSenderDeps {
@@ -212,14 +245,16 @@ export interface EmailSenderDeps {
 export function createEmailSender({ config, log, templates = loadEmailTemplates(), now = () => new Date(), ...deps }: EmailSenderDeps): EmailSender {
   const { smtpUrl, mailFrom } = config;
   if (!smtpUrl || !mailFrom) throw new Error('createEmailSender needs SMTP_URL and MAIL_FROM');
-  const transport = nodemailer.createTransport(smtpTransportOptions(smtpUrl));
+  const options = smtpTransportOptions(smtpUrl);
+  const transport = nodemailer.createTransport(options);
   const server = redactUrlCredentials(smtpUrl);
   const { artifactLinkTtlSeconds } = config;
   const links = deps.links !== undefined ? deps.links : createArtifactLinks({ config, now });
 
   return {
-    async send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult> {
-      const messageId = deterministicMessageId(options.jobId, options.targetKey, mailFrom);
+    async send(message: Message, recipients: EmailRecipients, sendOptions: EmailSendOptions, context: DeliveryContext = {}): Promise<EmailSendResult> {
+      const messageId = deterministicMessageId(sendOptions.jobId, sendOptions.targetKey, mailFrom);
+      const exchange = context.exchange ?? directExchange(context.signal);
       // Links are signed while planning; their files are then promised to the sweep for as long as the links live.
       const linked: { path: string; until: number }[] = [];
       const signLink = links
@@ -248,22 +283,33 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
         attachments.push({ filename: attachmentFileName(message.title, imageFormatOf(message.image.mime)), content: message.image.data, contentType: message.image.mime, cid: IMAGE_CID });
       }
       const everyone = [...recipients.to, ...recipients.cc, ...recipients.bcc];
+      const mail: Mail.Options = {
+        from: mailFrom,
+        to: recipients.to,
+        cc: recipients.cc,
+        bcc: recipients.bcc,
+        // A subject typed by a person must stay one header line; no-break spaces (French « », 1 234) stay as written.
+        subject: message.subject.replace(/[^\S\u00a0\u202f\u2007]+/g, ' ').trim(),
+        html,
+        text,
+        messageId,
+        attachments,
+        envelope: { from: senderAddress(mailFrom), to: sendOptions.envelopeTo ?? everyone },
+        // RFC 3834: an automatic message; out-of-office replies should not answer it.
+        // Content-Language: the reader's language (RFC 3282), as the HTML part's <html lang>.
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply', 'Content-Language': message.lang },
+      };
       try {
-        const info = await transport.sendMail({
-          from: mailFrom,
-          to: recipients.to,
-          cc: recipients.cc,
-          bcc: recipients.bcc,
-          // A subject typed by a person must stay one header line; no-break spaces (French « », 1 234) stay as written.
-          subject: message.subject.replace(/[^\S\u00a0\u202f\u2007]+/g, ' ').trim(),
-          html,
-          text,
-          messageId,
-          attachments,
-          envelope: { from: senderAddress(mailFrom), to: options.envelopeTo ?? everyone },
-          // RFC 3834: an automatic message; out-of-office replies should not answer it.
-          // Content-Language: the reader's language (RFC 3282), as the HTML part's <html lang>.
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply', 'Content-Language': message.lang },
+        const info = await exchange(async (signal) => {
+          const one = transportFor(options, signal);
+          try {
+            return await one.transport.sendMail(mail);
+          } catch (err) {
+            throw signal.aborted ? abortReason(signal) : err;
+          } finally {
+            one.release();
+            one.transport.close();
+          }
         });
         return {
           id: info.messageId || messageId,
@@ -271,6 +317,8 @@ export function createEmailSender({ config, log, templates = loadEmailTemplates(
           rejected: rejectedOf((info as { rejectedErrors?: unknown }).rejectedErrors),
         };
       } catch (err) {
+        // Cut off by its bound or refused by the attempt: deliver.ts says what that means for the recipients.
+        if (isCourierError(err) || (err instanceof Error && err.name === 'TimeoutError')) throw err;
         const rejected = rejectedOf((err as { rejectedErrors?: unknown }).rejectedErrors);
         // Every recipient refused at RCPT TO: per-recipient reasons, not a channel failure.
         if (rejected.length > 0) return { id: messageId, accepted: [], rejected };

@@ -13,6 +13,7 @@
 //   - TeamsConnectorClient lists a team's channels (GET <serviceUrl>/v3/teams/<id>/conversations).
 // The SDK's own retry policy is removed: teams.ts retries as Teams documents.
 import type * as MsalCjs from '@azure/msal-node' with { 'resolution-mode': 'require' };
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConversationParameters } from 'botbuilder';
 import {
@@ -86,20 +87,22 @@ export class BotConnection {
     return new BotConnection(appId, authority, TEAMS_CLOUD_SETTINGS[cloud].audience, loginEndpoint, credentialsFactory, adapter);
   }
 
-  /** POST <serviceUrl>/v3/conversations; returns the new conversation (thread) id. */
-  async createConversation(serviceUrl: string, params: ConversationParameters): Promise<string> {
+  /** POST <serviceUrl>/v3/conversations; returns the new conversation (thread) id. `signal` ends the request wherever it is. */
+  async createConversation(serviceUrl: string, params: ConversationParameters, signal?: AbortSignal): Promise<string> {
     let conversationId = '';
-    await this.adapter.createConversationAsync(this.appId, 'msteams', serviceUrl, this.audience, params, (context) => {
-      conversationId = context.activity.conversation.id;
-      return Promise.resolve();
-    });
+    await requestSignal.run(signal, () =>
+      this.adapter.createConversationAsync(this.appId, 'msteams', serviceUrl, this.audience, params, (context) => {
+        conversationId = context.activity.conversation.id;
+        return Promise.resolve();
+      }),
+    );
     return conversationId;
   }
 
   /** GET <serviceUrl>/v3/teams/<teamId>/conversations. */
-  async fetchChannelList(serviceUrl: string, teamId: string): Promise<{ id?: string; name?: string | null }[]> {
+  async fetchChannelList(serviceUrl: string, teamId: string, signal?: AbortSignal): Promise<{ id?: string; name?: string | null }[]> {
     const client = withoutSdkRetries(new TeamsConnectorClient(await this.credentials(), { baseUri: serviceUrl }));
-    const list = await client.teams.fetchChannelList(teamId);
+    const list = await requestSignal.run(signal, () => client.teams.fetchChannelList(teamId));
     return list.conversations ?? [];
   }
 
@@ -128,18 +131,42 @@ class WithoutSdkRetries extends ConfigurationBotFrameworkAuthentication {
   }
 }
 
+/**
+ * The signal of the connector request being made, handed through the SDK
+ * (whose calls take none) to the HTTP pipeline: the request's own abort
+ * signal, so the exchange's bound (SEND_TIMEOUT_MS) ends the request itself.
+ */
+const requestSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+
+interface PipelineRequestLike {
+  abortSignal?: AbortSignal | { aborted: boolean; addEventListener: AbortSignal['addEventListener']; removeEventListener: AbortSignal['removeEventListener'] };
+}
+
 interface PipelineHolder {
   // botbuilder-stdlib's ServiceClientContext keeps its @azure/core-client ServiceClient in a private field.
-  client?: { pipeline?: { removePolicy(options: { name: string }): unknown[] } };
+  client?: {
+    pipeline?: {
+      removePolicy(options: { name: string }): unknown[];
+      addPolicy(policy: { name: string; sendRequest(request: PipelineRequestLike, next: (request: PipelineRequestLike) => Promise<unknown>): Promise<unknown> }): void;
+    };
+  };
 }
 
 function withoutSdkRetries<T extends ConnectorClient | TeamsConnectorClient>(client: T): T {
   const pipeline = (client as unknown as PipelineHolder).client?.pipeline;
   const removed = pipeline?.removePolicy({ name: 'defaultRetryPolicy' }) ?? [];
-  if (removed.length === 0) {
+  if (!pipeline || removed.length === 0) {
     // Fail loudly rather than silently doubling retries if a future SDK changes its internals.
     throw new Error('botframework-connector changed: its HTTP pipeline has no defaultRetryPolicy to replace');
   }
+  pipeline.addPolicy({
+    name: 'courierRequestSignal',
+    sendRequest(request, next) {
+      const signal = requestSignal.getStore();
+      if (signal) request.abortSignal = request.abortSignal ? AbortSignal.any([signal, request.abortSignal as AbortSignal]) : signal;
+      return next(request);
+    },
+  });
   return client;
 }
 

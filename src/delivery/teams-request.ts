@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { connectorFailure, type BotConnection } from './teams-connector.js';
 import { abortableSleep, type ChannelPace } from './teams-pace.js';
 import { parseRetryAfter, RETRIED_STATUSES, retryAfterFromBody, retryDecision, type RetryPolicy } from './teams-retry.js';
+import { directExchange, type Exchange } from './types.js';
 
 export interface CallOptions {
   /** The job's deadline (ms since the epoch): no wait runs past it. */
@@ -18,6 +19,8 @@ export interface CallOptions {
   log: Logger;
   /** Pace the request on this channel. */
   channelId?: string;
+  /** Each request goes through it (deliver.ts: the sending claim and the request's bound); default: bounded by `signal`. */
+  exchange?: Exchange;
 }
 
 export interface CallResult<T> {
@@ -37,7 +40,7 @@ export interface ConnectorCallerDeps {
   random?: () => number;
 }
 
-export type ConnectorCall = <T>(request: () => Promise<T>, options: CallOptions) => Promise<CallResult<T>>;
+export type ConnectorCall = <T>(request: (signal: AbortSignal) => Promise<T>, options: CallOptions) => Promise<CallResult<T>>;
 
 export function connectorCaller({ bot, pace, policy, sleep = abortableSleep, now, random = Math.random }: ConnectorCallerDeps): ConnectorCall {
   /**
@@ -46,14 +49,15 @@ export function connectorCaller({ bot, pace, policy, sleep = abortableSleep, now
    * (minTimeout 0) and its attempt count unbounded (retryDecision stops at
    * policy.maxAttempts). Throwing there ends the retries with that error.
    */
-  return async function call<T>(request: () => Promise<T>, options: CallOptions): Promise<CallResult<T>> {
+  return async function call<T>(request: (signal: AbortSignal) => Promise<T>, options: CallOptions): Promise<CallResult<T>> {
     const { log, signal, deadlineMs } = options;
+    const exchange = options.exchange ?? directExchange(signal);
     let refreshed = false;
     let pacedMs = 0;
     return pRetry(
       async (attempt) => {
         if (pace && options.channelId) pacedMs += await pace.take(options.channelId, { deadlineMs, signal });
-        return { value: await request(), attempts: attempt, pacedMs };
+        return { value: await exchange(request), attempts: attempt, pacedMs };
       },
       {
         retries: Infinity,

@@ -129,7 +129,13 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
       const params = paramsFor(choice?.url ?? null);
       const bytes = byteLength(params);
       try {
-        const { value: conversationId, attempts, pacedMs } = await call(() => bot.createConversation(serviceUrl, params), { deadlineMs, signal: context.signal, log, channelId: target.channelId });
+        const { value: conversationId, attempts, pacedMs } = await call((signal) => bot.createConversation(serviceUrl, params, signal), {
+          deadlineMs,
+          signal: context.signal,
+          log,
+          channelId: target.channelId,
+          exchange: context.exchange,
+        });
         const id = activityIdOf(conversationId);
         log.info(
           {
@@ -167,7 +173,7 @@ export function createTeamsSender(deps: TeamsDeps): TeamsDelivery {
     async listChannels(teamId: string, serviceUrl = defaultServiceUrl): Promise<TeamsChannelInfo[]> {
       assertServiceUrlAllowed(serviceUrl, config.teamsServiceUrls);
       try {
-        const { value: channels } = await call(() => bot.fetchChannelList(serviceUrl, teamId), { deadlineMs: now().getTime() + DEFAULT_BUDGET_MS, log: deps.log });
+        const { value: channels } = await call((signal) => bot.fetchChannelList(serviceUrl, teamId, signal), { deadlineMs: now().getTime() + DEFAULT_BUDGET_MS, log: deps.log });
         // Teams gives the General channel no name.
         return channels.map((c) => ({ id: c.id ?? '', name: c.name ?? 'General' }));
       } catch (err) {

@@ -3,17 +3,40 @@
 // see DeliveryService.
 import type { Target, TeamsTarget } from '../contracts/common.js';
 import type { DeliveryReport } from '../contracts/result.js';
+import type { AttemptLife } from '../deadline.js';
 import type { Logger } from '../log.js';
 import type { Message, MessageInput } from './messages.js';
+
+/**
+ * Runs one exchange on the wire (an SMTP transaction, one Bot Connector
+ * request), handing it the signal that bounds it: deliver.ts renews the
+ * recipients' sending claim first, refuses once the attempt has stopped, and
+ * aborts the exchange at SEND_TIMEOUT_MS.
+ */
+export type Exchange = <T>(request: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 /** What the job around a delivery lends it: its deadline, its abort signal and its log. */
 export interface DeliveryContext {
   /** The job attempt's deadline (ms since the epoch): retries within the delivery stop before it. */
   deadlineMs?: number;
-  /** Aborts at JOB_TIMEOUT_MS (or shutdown): waits end at once. */
+  /** Aborts at JOB_TIMEOUT_MS (or shutdown): waits end at once, nothing new starts. */
   signal?: AbortSignal;
   /** The job's log (queue, job id, attempt): where a channel says what it did and why. */
   log?: Logger;
+  /** The attempt (queue/worker.ts): deliveries in flight hold its end back, within the send grace. */
+  attempt?: AttemptLife;
+  /** Who this attempt is, in a sending claim (e.g. "attempt 2 of job 42 on host:1234"). */
+  holder?: string;
+  /** Set by deliver.ts for a channel: every exchange on the wire goes through it. */
+  exchange?: Exchange;
+}
+
+/** An exchange without deliver.ts around it (commands, doctor): bounded only by the caller's signal. */
+export function directExchange(signal?: AbortSignal): Exchange {
+  return (request) => {
+    signal?.throwIfAborted();
+    return request(signal ?? new AbortController().signal);
+  };
 }
 
 export interface DeliveryRequest {
@@ -73,8 +96,8 @@ export interface EmailSendOptions {
 }
 
 export interface EmailSender {
-  /** Sends one message to these recipients, with a Message-ID deterministic per job and target. */
-  send(message: Message, recipients: EmailRecipients, options: EmailSendOptions): Promise<EmailSendResult>;
+  /** Sends one message to these recipients, with a Message-ID deterministic per job and target; the transaction goes through `context.exchange`. */
+  send(message: Message, recipients: EmailRecipients, options: EmailSendOptions, context?: DeliveryContext): Promise<EmailSendResult>;
   /** Connects and authenticates without sending (doctor). */
   verify(): Promise<void>;
   close(): void;

@@ -60,6 +60,12 @@ export class BotConnectorStandIn {
    * (e.g. to kill the worker while its Teams send is in flight).
    */
   beforePost: (() => Promise<void> | void) | null = null;
+  /**
+   * Awaited after a post was created and before its 201 is sent: a connector
+   * that creates the post at once but answers late. The post exists whatever
+   * becomes of the client meanwhile.
+   */
+  beforeAnswer: ((posted: PostedConversation) => Promise<void> | void) | null = null;
   private readonly identity: IdentityStandIn;
   private readonly teams: Map<string, ChannelEntry[]>;
   private readonly failures: ForcedFailure[] = [];
@@ -263,6 +269,7 @@ export class BotConnectorStandIn {
     if (this.options.dir) posted.files = await this.writeFiles(this.options.dir, sequence, content);
     // The post exists, but the answer is lost on the way (a 502/504 from Teams' gateway).
     if (failAfter) return refuse(forcedRefusal(failAfter));
+    if (this.beforeAnswer) await this.beforeAnswer(posted);
     json(res, 201, { id: conversationId, activityId });
   }
 

@@ -27,6 +27,8 @@ export interface SmtpSinkOptions {
   onRecipient?: (address: string) => SinkReply | undefined | Promise<SinkReply | undefined>;
   /** Messages above this many bytes are refused with 552 (default 50 MiB). */
   maxMessageBytes?: number;
+  /** Awaited after a message is accepted (kept) and before the server answers 250 to its DATA (see SmtpSink.beforeReply). */
+  beforeReply?: (message: ReceivedMessage) => Promise<void> | void;
 }
 
 export interface ReceivedMessage {
@@ -46,6 +48,13 @@ export class SmtpSink {
   readonly host: string;
   port: number;
   onRecipient: SmtpSinkOptions['onRecipient'];
+  /**
+   * Awaited after a message is kept and before the 250 to its DATA: a server
+   * that has queued the message but answers late (slow content scanning of a
+   * large attachment). The message counts as accepted even if the client is
+   * gone before the answer, as with a real server that queued it.
+   */
+  beforeReply: SmtpSinkOptions['beforeReply'];
   private server: SMTPServer | null = null;
   /** Numbers the .eml files; taken before any await so concurrent messages never share one. */
   private sequence = 0;
@@ -56,6 +65,7 @@ export class SmtpSink {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
     this.onRecipient = options.onRecipient;
+    this.beforeReply = options.beforeReply;
   }
 
   static async start(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -177,5 +187,6 @@ export class SmtpSink {
       await writeFile(received.file, raw);
     }
     this.messages.push(received);
+    await this.beforeReply?.(received);
   }
 }

@@ -232,7 +232,7 @@ class AlertRun {
       const rendered = await renderer.render(this.start.render({ url: this.storyUrl, selector: story.selector, viewport: story.viewport ?? STORY_VIEWPORT, formats: ['png'] }, { name: variant }));
       const capture = rendered.captures.find((c) => c.format === 'png');
       if (!capture) throw new Error('the renderer returned no png capture');
-      const artifact = await artifacts.save({ queue: 'alert', jobId: this.job.id, at, capture, variant });
+      const artifact = await artifacts.save({ queue: 'alert', jobId: this.job.id, at, capture, variant, signal });
       this.artifacts.push(artifact);
       for (const key of ['openMs', 'readyMs', 'captureMs'] as const) this.timings[key] = (this.timings[key] ?? 0) + rendered.timings[key];
       this.refused = concatRefusals([this.refused, rendered.diagnostics.refused]);

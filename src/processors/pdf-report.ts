@@ -167,9 +167,10 @@ async function saveReport(job: PdfReportJob, report: AssembledReport, thumbnail:
     jobId: ctx.jobId,
     at: ctx.startedAt,
     capture: { format: 'pdf', mime: mimeOf('pdf'), data: Buffer.from(report.data), width, height, pages: report.pages },
+    signal: ctx.signal,
   });
   if (!thumbnail) return [pdf];
   // The first story as a picture: inline in the email, a thumbnail in the Teams card.
-  const image = await deps.artifacts.save({ queue: 'pdf-report', jobId: ctx.jobId, at: ctx.startedAt, capture: thumbnail, variant: 'thumbnail' });
+  const image = await deps.artifacts.save({ queue: 'pdf-report', jobId: ctx.jobId, at: ctx.startedAt, capture: thumbnail, variant: 'thumbnail', signal: ctx.signal });
   return [pdf, image];
 }

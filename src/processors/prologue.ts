@@ -13,6 +13,7 @@
 // `environmentProblems` asks steps 1 and 2 of a whole job without a worker
 // (pure, every problem at once): `courier enqueue` refuses before adding
 // what a worker with this environment would refuse at once.
+import { hostname } from 'node:os';
 import type { CaptureFormat, RenderRequest } from '../browser/types.js';
 import type { Config } from '../config.js';
 import type { Target, Viewport } from '../contracts/common.js';
@@ -98,7 +99,7 @@ function noLinks(why: string): string {
 /** Refuses what can be refused, before anything happens; then builds this job's requests. */
 export function prologue<const S extends readonly string[]>(
   job: ProcessorJob,
-  deps: Pick<ProcessorDeps, 'config' | 'delivery' | 'artifacts' | 'links' | 'signal' | 'log'>,
+  deps: Pick<ProcessorDeps, 'config' | 'delivery' | 'artifacts' | 'links' | 'signal' | 'log' | 'attempt'>,
   plan: JobPlan<S>,
 ): Prologue<S> {
   const { config, artifacts } = deps;
@@ -118,7 +119,13 @@ export function prologue<const S extends readonly string[]>(
       timeoutScreenshotPath: artifacts.timeoutScreenshotPath(job.queue, job.id, at, options.name),
       signal: options.signal ?? deps.signal,
     }),
-    delivery: { deadlineMs: job.startedAt + config.jobTimeoutMs, signal: deps.signal, log: deps.log },
+    delivery: {
+      deadlineMs: job.startedAt + config.jobTimeoutMs,
+      signal: deps.signal,
+      log: deps.log,
+      attempt: deps.attempt,
+      holder: `attempt ${job.attempt} of ${job.queue}/${job.id} on ${hostname()}:${process.pid}`,
+    },
   };
 }
 

@@ -56,7 +56,7 @@ export async function processScreenshot(job: ProcessorJob<'screenshot'>, deps: P
   const rendered = await renderer.render(start.render(storyOf(data, url)));
   const capture = rendered.captures[0];
   if (!capture) throw new Error(`the renderer returned no ${data.format} capture`);
-  const artifact = await artifacts.save({ queue: job.queue, jobId: job.id, at: start.at, capture });
+  const artifact = await artifacts.save({ queue: job.queue, jobId: job.id, at: start.at, capture, signal });
 
   let deliveries: DeliveryReport[] = [];
   let deliverMs: number | undefined;

@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { JobByQueue, QueueName } from '../contracts/index.js';
 import type { JobResult } from '../contracts/result.js';
 import type { ArtifactLinks } from '../artifacts/links.js';
+import type { AttemptLife } from '../deadline.js';
 import type { DeliveryService } from '../delivery/types.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
@@ -51,6 +52,8 @@ export interface ProcessorDeps {
   log: Logger;
   /** Aborts at JOB_TIMEOUT_MS: hand it to every long call. */
   signal: AbortSignal;
+  /** This attempt (queue/worker.ts): deliveries in flight at the deadline hold its end back within the send grace; absent outside a queue. */
+  attempt?: AttemptLife;
 }
 
 /**

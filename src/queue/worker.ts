@@ -18,7 +18,8 @@ import type { Renderer } from '../browser/types.js';
 import type { Config } from '../config.js';
 import { isQueueName, validateJob, type QueueName } from '../contracts/index.js';
 import { jobResult, type JobResult } from '../contracts/result.js';
-import { untilAborted } from '../deadline.js';
+import { startAttempt } from '../deadline.js';
+import { SEND_SETTLE_MARGIN_MS } from '../delivery/ledger.js';
 import { CourierError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeAll, phaseOf, type Phase, type PhaseObserver } from '../phases.js';
@@ -46,8 +47,8 @@ export const LOCK_SETTINGS = {
   maxStalledCount: 2,
 } as const;
 
-export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'observePhase' | 'config'> & {
-  config: ProcessorDeps['config'] & Pick<Config, 'redisUrl' | 'queuePrefix' | 'keepCompletedJobsSeconds' | 'keepFailedJobsSeconds'>;
+export type WorkerDeps = Omit<ProcessorDeps, 'signal' | 'attempt' | 'observePhase' | 'config'> & {
+  config: ProcessorDeps['config'] & Pick<Config, 'redisUrl' | 'queuePrefix' | 'keepCompletedJobsSeconds' | 'keepFailedJobsSeconds' | 'sendTimeoutMs'>;
   processors: ProcessorRegistry;
   metrics: Metrics;
   /** The clock a job's attempt starts by (ProcessorJob.startedAt, hence alert cooldowns); tests move it instead of waiting. */
@@ -111,6 +112,16 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
   }, config.jobTimeoutMs);
   const onCancel = () => controller.abort(cancel?.reason);
   cancel?.addEventListener('abort', onCancel, { once: true });
+  // At the deadline, rendering and waits stop at once; a send already on the
+  // wire gets the send grace to finish and write its receipt, the job's lock
+  // still renewed meanwhile (the processor has not returned), and only then
+  // does the attempt end: its retry can never deliver beside it.
+  const life = startAttempt({
+    stop: controller.signal,
+    graceMs: config.sendTimeoutMs + SEND_SETTLE_MARGIN_MS,
+    endedReason: () => new CourierError('JOB_TIMEOUT', `the attempt ended: the send in flight at JOB_TIMEOUT_MS did not settle within the send grace (SEND_TIMEOUT_MS ${config.sendTimeoutMs} ms); its outcome is unknown`),
+    onGrace: (inFlight) => log.warn({ inFlight, graceMs: config.sendTimeoutMs + SEND_SETTLE_MARGIN_MS }, 'JOB_TIMEOUT_MS passed with a delivery in flight: nothing new starts; waiting for the send on the wire to finish and its receipt to be written before the attempt ends'),
+  });
   // The phase the job is in (for an error that escapes untagged, such as the deadline), and every phase's duration.
   let currentPhase: Phase = 'validate';
   const phaseMs: Partial<Record<Phase, number>> = {};
@@ -136,7 +147,7 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     // follow that correlation through a union key, hence the cast.
     const processor = deps.processors[queue] as Processor<typeof queue>;
     const renderer = jobRenderer(deps.renderer, log, observePhase);
-    const result = await untilAborted(processor(processorJob, { ...deps, renderer, log, observePhase, signal: controller.signal }), controller.signal);
+    const result = await life.run(processor(processorJob, { ...deps, renderer, log, observePhase, signal: controller.signal, attempt: life }));
     const withQueue: JobResult = { ...result, timings: { queuedMs, ...result.timings } };
     // A result that breaks the contract is a bug here, not the job's fault; say so loudly.
     const checked = jobResult.safeParse(withQueue);
@@ -167,6 +178,8 @@ export async function runJob(deps: WorkerDeps, job: Job, cancel?: AbortSignal): 
     if (err instanceof CourierError && !err.retried) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
+    // Whatever of this attempt is still pending (a render that ignored the signal) is refused from now on.
+    life.end();
     clearTimeout(deadline);
     cancel?.removeEventListener('abort', onCancel);
   }

@@ -13,6 +13,8 @@ export const LUA_SCRIPTS = {
   'alert-settle': 2,
   'lock-renew': 1,
   'lock-release': 1,
+  'receipt-claim': 1,
+  'receipt-settle': 1,
   'teams-pace-take': 1,
   'schedule-history-write': 4,
 } as const;

@@ -16,7 +16,7 @@ describe('the chaos verdict', () => {
     const a = share('a');
     const m = malformed('m');
     const { row, problems } = tally([a, m], finals([[a, done], [m, invalid]]), counts({ 'a-to@x.example': 1, '19:a': 1 }));
-    expect(row).toEqual({ jobs: 2, completed: 1, failedAsExpected: 1, unexpected: 0, lost: 0, duplicates: 0 });
+    expect(row).toEqual({ jobs: 2, completed: 1, failedAsExpected: 1, unexpected: 0, lost: 0, duplicates: 0, window: 0 });
     expect(problems).toEqual([]);
   });
 
@@ -33,6 +33,14 @@ describe('the chaos verdict', () => {
     const { row, problems } = tally([a], finals([[a, done]]), counts({ 'a-to@x.example': 3, '19:a': 0 }));
     expect(row).toMatchObject({ completed: 1, duplicates: 2, lost: 1 });
     expect(problems).toEqual(['share a (screenshot/a): a-to@x.example received 3 copies', 'share a (screenshot/a) completed, but channel 19:a received nothing']);
+  });
+
+  it('counts a second copy in the documented window (a worker killed mid-send) apart from duplicates, and a third as a duplicate', () => {
+    const a = { ...share('a'), window: ['a-to@x.example'] };
+    const b = { ...share('b'), window: ['channel 19:b'] };
+    const { row, problems } = tally([a, b], finals([[a, done], [b, done]]), counts({ 'a-to@x.example': 2, '19:a': 1, 'b-to@x.example': 1, '19:b': 3 }));
+    expect(row).toMatchObject({ completed: 2, duplicates: 1, window: 1, lost: 0 });
+    expect(problems).toEqual(['share b (screenshot/b): channel 19:b received 3 copies']);
   });
 
   it('counts as unexpected: a good job that failed, a malformed one that completed, retried, or failed with another code', () => {

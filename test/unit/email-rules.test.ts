@@ -69,9 +69,9 @@ describe('names and ids', () => {
     expect(senderAddress('"Toucan, reports" <reports@corp.example>')).toBe('reports@corp.example');
   });
 
-  it('keeps SMTP_URL query options and always pools', () => {
+  it('keeps SMTP_URL query options (one connection per message, so a send can be cut off alone)', () => {
     const options = smtpTransportOptions('smtp://u%40corp:p%3Aw@mail.corp:587?requireTLS=true&socketTimeout=5000');
-    expect(options).toMatchObject({ host: 'mail.corp', port: 587, secure: false, requireTLS: true, socketTimeout: 5000, pool: true, auth: { user: 'u@corp', pass: 'p:w' } });
+    expect(options).toMatchObject({ host: 'mail.corp', port: 587, secure: false, requireTLS: true, socketTimeout: 5000, auth: { user: 'u@corp', pass: 'p:w' } });
     expect(smtpTransportOptions('smtps://mail.corp').secure).toBe(true);
   });
 });
