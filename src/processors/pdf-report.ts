@@ -2,8 +2,13 @@
 // Every page is rendered with the same fail-closed readiness as a
 // screenshot, concurrently through the shared pool (bounded by
 // CONCURRENCY). If any page fails, the job fails with that page's coded
-// error and nothing is delivered. Assembly runs off the event loop, so the
-// job's lock keeps being renewed while a large report is put together.
+// error and nothing is delivered. Each page is captured once, vector or
+// raster as chosen from what the ready page holds (report/choose.ts), with
+// the boxes a page break must not cut (a tall story goes over several PDF
+// pages, report/bands.ts); only the first story, when vector, is also
+// captured as a PNG, the message's thumbnail. Assembly runs off the event
+// loop, so the job's lock keeps being renewed while a large report is put
+// together.
 import { setMaxListeners } from 'node:events';
 import { concatRefusals } from '../browser/traffic/refusals.js';
 import { attachmentFileName, mimeOf } from '../artifacts/formats.js';
@@ -14,6 +19,8 @@ import type { Artifact, JobResult } from '../contracts/result.js';
 import { CourierError, isCourierError } from '../errors.js';
 import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
+import { chooseCapture, type Choice } from '../report/choose.js';
+import type { StoryShape } from '../report/story-shape.js';
 import type { AssembledReport } from '../report/types.js';
 import { prologue, REPORT_TEAMS_NEEDS_LINKS, type Prologue } from './prologue.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
@@ -49,16 +56,20 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
       timezone: job.timezone,
       lang: job.lang,
       layout: job.layout,
-      pages: rendered.map(({ pdf, png }, i) => ({
+      pages: rendered.map(({ pdf, png, shape, choice }, i) => ({
         title: readerTitles[i] ?? '',
-        pdf: pdf?.data,
-        png: png ? { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } : undefined,
+        // The first story's PNG is the thumbnail only, when its page is vector.
+        ...(choice?.choice !== 'raster' && pdf ? { pdf: pdf.data } : {}),
+        ...(png && (choice?.choice === 'raster' || !pdf) ? { png: { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } } : {}),
+        ...(shape ? { shape: { width: shape.width, height: shape.height, blocks: shape.blocks } } : {}),
+        ...(choice ? { chosen: choice.reason } : {}),
       })),
       maxBytes: config.mailMaxAttachmentBytes,
     },
     { signal: ctx.signal },
   ), { observe });
-  deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
+  const storyPages = report.sheets.filter((sheet) => sheet.kind === 'story').length;
+  deps.log.info({ jobId: ctx.jobId, pages: report.pages, storyPages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
 
   const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
@@ -109,6 +120,9 @@ interface ReportContext {
 interface RenderedPage {
   pdf: Capture | undefined;
   png: Capture | undefined;
+  /** The page's survey and the choice made from it, before its capture. */
+  shape: StoryShape | undefined;
+  choice: Choice | undefined;
   timings: RenderResult['timings'];
   diagnostics: RenderResult['diagnostics'];
 }
@@ -127,11 +141,19 @@ async function renderAllPages(job: PdfReportJob, start: Prologue<readonly string
     try {
       const url = start.urls[i];
       if (!url) throw new Error(`page ${i + 1} has no resolved URL`);
-      const story = { url, selector: page.selector, viewport: page.viewport ?? REPORT_VIEWPORT, formats: ['pdf', 'png'] satisfies CaptureFormat[] };
-      const result = await deps.renderer.render(start.render(story, { name: `page-${i + 1}`, signal: stop.signal }));
+      let choice: Choice | undefined;
+      // Chosen before capturing: one capture per page, and the first story's PNG as the thumbnail when its page is vector.
+      const choose = (shape: StoryShape): CaptureFormat[] => {
+        choice = chooseCapture(shape);
+        return choice.choice === 'raster' ? ['png'] : i === 0 ? ['pdf', 'png'] : ['pdf'];
+      };
+      const story = { url, selector: page.selector, viewport: page.viewport ?? REPORT_VIEWPORT, formats: ['png'] satisfies CaptureFormat[] };
+      const result = await deps.renderer.render({ ...start.render(story, { name: `page-${i + 1}`, signal: stop.signal }), choose });
       return {
         pdf: result.captures.find((c) => c.format === 'pdf'),
         png: result.captures.find((c) => c.format === 'png'),
+        shape: result.shape,
+        choice,
         timings: result.timings,
         diagnostics: result.diagnostics,
       };
