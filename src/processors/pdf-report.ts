@@ -68,8 +68,7 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
     },
     { signal: ctx.signal },
   ), { observe });
-  const storyPages = report.sheets.filter((sheet) => sheet.kind === 'story').length;
-  deps.log.info({ jobId: ctx.jobId, pages: report.pages, storyPages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
+  deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons, breaks: breaksOf(report) }, 'report assembled');
 
   const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
@@ -172,6 +171,15 @@ async function renderAllPages(job: PdfReportJob, start: Prologue<readonly string
   } finally {
     ctx.signal.removeEventListener('abort', onJobAbort);
   }
+}
+
+/** Where each story taller than a page was broken (CSS px from its top), by story index: `{ "2": [978, 1898] }`. */
+function breaksOf(report: AssembledReport): Record<string, number[]> {
+  const breaks: Record<string, number[]> = {};
+  for (const sheet of report.sheets) {
+    if (sheet.kind === 'story' && sheet.band > 0) (breaks[String(sheet.story)] ??= []).push(Math.round(sheet.top * 10) / 10);
+  }
+  return breaks;
 }
 
 /** The page's own coded error, with the page named: `SELECTOR_TIMEOUT: page 3 of 5 ("Churn"): waiting for …`. */
