@@ -80,14 +80,16 @@ export function breakStory(height: number, capacity: number, blocks: readonly St
   if (capacity <= 0) throw new RangeError(`a page holds a positive height of story, not ${capacity}`);
   // A block taller than a page is cut anyway: only what could be kept whole counts.
   const keepable = blocks.filter((b) => b.bottom - b.top > 0 && b.bottom - b.top <= capacity);
+  // A band with nothing drawn in it (the story's padding before a block that goes to the next page, or after its last) is left out: no blank pages.
+  const empty = (top: number, bottom: number) => blocks.length > 0 && !blocks.some((b) => b.top < bottom - EPS && b.bottom > top + EPS);
   const bands: Band[] = [];
   let start = 0;
   while (height - start > capacity + EPS) {
     const end = nextBreak(start, start + capacity, keepable);
-    bands.push({ top: start, bottom: end });
+    if (!empty(start, end)) bands.push({ top: start, bottom: end });
     start = end;
   }
-  bands.push({ top: start, bottom: height });
+  if (!empty(start, height) || bands.length === 0) bands.push({ top: start, bottom: height });
   return bands;
 }
 

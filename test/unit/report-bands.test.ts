@@ -58,6 +58,14 @@ describe('breaking a tall story between its blocks', () => {
     expect(breakStory(2500, 1000, [])).toEqual([{ top: 0, bottom: 1000 }, { top: 1000, bottom: 2000 }, { top: 2000, bottom: 2500 }]);
   });
 
+  it('leaves out a band with nothing drawn in it: no blank page before a block that goes to the next page, nor after the last', () => {
+    // Panels of 587 px with a 53 px gutter, 621 px a page: the padding above the first would otherwise be a page of its own.
+    const blocks = [panel(53, 640), panel(693, 1280), panel(1333, 1920)];
+    const bands = breakStory(2100, 621, blocks);
+    expect(bands.map((b) => [Math.round(b.top), Math.round(b.bottom)])).toEqual([[27, 648], [670, 1291], [1312, 1933]]);
+    for (const band of bands) expect(blocks.filter((b) => b.top >= band.top && b.bottom <= band.bottom)).toHaveLength(1);
+  });
+
   it('refuses a page that holds nothing', () => {
     expect(() => breakStory(100, 0, [])).toThrow(/positive height/);
   });
