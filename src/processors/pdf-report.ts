@@ -10,6 +10,7 @@
 // loop, so the job's lock keeps being renewed while a large report is put
 // together.
 import { setMaxListeners } from 'node:events';
+import sharp from 'sharp';
 import { concatRefusals } from '../browser/traffic/refusals.js';
 import { attachmentFileName, mimeOf } from '../artifacts/formats.js';
 import type { Capture, CaptureFormat, RenderResult } from '../browser/types.js';
@@ -70,7 +71,9 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
   ), { observe });
   deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons, breaks: breaksOf(report) }, 'report assembled');
 
-  const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
+  const firstPng = rendered[0]?.png;
+  const thumbnail = firstPng ? await thumbnailOf(firstPng, (job.pages[0]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor, breaksOf(report)['0'] ?? []) : null;
+  const artifacts = await saveReport(job, report, thumbnail, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
 
   const link = pdfArtifact && deps.links && job.deliver.length > 0 ? (await deps.links.link(pdfArtifact.path, 'browser')).url : undefined;
@@ -88,8 +91,8 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
             link,
             document: { data: Buffer.from(report.data), mime: mimeOf('pdf'), filename: attachmentFileName(job.title, 'pdf', 'report'), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
             image:
-              rendered[0]?.png && thumbnailArtifact
-                ? { data: rendered[0].png.data, mime: mimeOf('png'), width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
+              thumbnail && thumbnailArtifact
+                ? { data: thumbnail.data, mime: mimeOf('png'), width: thumbnail.width, height: thumbnail.height, artifactPath: thumbnailArtifact.path }
                 : undefined,
             pageTitles: readerTitles,
             // The thumbnail is the first story: its alternative text names that story.
@@ -180,6 +183,24 @@ function breaksOf(report: AssembledReport): Record<string, number[]> {
     if (sheet.kind === 'story' && sheet.band > 0) (breaks[String(sheet.story)] ??= []).push(Math.round(sheet.top * 10) / 10);
   }
   return breaks;
+}
+
+/** A thumbnail is at most this tall for its width: about a landscape page. */
+const THUMBNAIL_ASPECT = 0.75;
+
+/**
+ * The first story as a picture for the message: a tall story (a Home) is
+ * cut to its top, at its last page break within THUMBNAIL_ASPECT × its
+ * width (so no panel is cut), else at that height. Shrunk whole into a
+ * Teams card, a 4,000 px Home would be a strip nobody can read.
+ */
+async function thumbnailOf(png: Capture, deviceScaleFactor: number, breaks: number[]): Promise<Capture> {
+  const maxCss = (png.width / deviceScaleFactor) * THUMBNAIL_ASPECT;
+  if (png.height / deviceScaleFactor <= maxCss) return png;
+  const cut = Math.max(0, ...breaks.filter((b) => b <= maxCss)) || maxCss;
+  const height = Math.min(png.height, Math.round(cut * deviceScaleFactor));
+  const data = await sharp(png.data).extract({ left: 0, top: 0, width: png.width, height }).png().toBuffer();
+  return { ...png, data, height };
 }
 
 /** The page's own coded error, with the page named: `SELECTOR_TIMEOUT: page 3 of 5 ("Churn"): waiting for …`. */

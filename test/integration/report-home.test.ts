@@ -138,6 +138,11 @@ describe('a Home taller than a PDF page, in a report', () => {
     // Canvas charts make the Home a raster page; the d3 story stays vector. Each was captured once.
     expect(line?.choices).toEqual(['raster', 'vector']);
     expect(line?.reasons?.[0]).toMatch(/drawn mostly as pixels/);
+    // The message's thumbnail is the Home's top, cut at its last break within three quarters of its width: no panel cut there either.
+    const thumbnail = moving.result.artifacts.find((a) => a.mime === 'image/png')!;
+    expect(thumbnail.width).toBe(2000);
+    expect(thumbnail.height).toBeLessThanOrEqual(1500);
+    expect(breaks.map((y) => Math.round(y * 2))).toContain(thumbnail.height);
     // The last panel's picture (its dark circle) is on the Home's last page.
     const last = pdfPagePng(moving.file, pages - 1, 72);
     expect(countColor(last, [0x1d, 0x24, 0x33], 8)).toBeGreaterThan(2_000);
