@@ -18,6 +18,7 @@ import { observeAll, runPhase, type Phase, type PhaseObserver } from '../phases.
 import { resolveStoryUrl } from '../urls.js';
 import { OVERLAY_ID, annotationNodes, drawOverlay } from './annotate.js';
 import { captureElement } from './capture.js';
+import { surveyStory } from './element-survey.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
@@ -28,6 +29,7 @@ import { PROBE_GLOBAL, type Probe } from './page-probe.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
 import { fitView } from './whole-view.js';
 import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
+import type { StoryShape } from '../report/story-shape.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
 /** Budgets of the phases after readiness (open + ready share the request's timeoutMs). */
@@ -72,6 +74,8 @@ class StorySession {
   private growths = 0;
   /** What the page kept moving that was not waited for (decoration, ignored), named in the log and result. */
   private ignoredMotion: string[] = [];
+  /** The element's survey, when the request chooses its formats from it (a report page). */
+  private shape: StoryShape | undefined;
   /** Ends this job's mark on the pool's capture gate (null: not capturing). */
   private endCapturing: (() => void) | null = null;
   private readonly page: Page;
@@ -120,7 +124,7 @@ class StorySession {
     this.endCapturing?.();
     this.lease.egress.bind(null);
     this.reportMisbehaviour();
-    return { captures, timings, diagnostics: { ...this.observer.diagnostics, ignoredMotion: this.ignoredMotion } };
+    return { captures, timings, diagnostics: { ...this.observer.diagnostics, ignoredMotion: this.ignoredMotion }, ...(this.shape ? { shape: this.shape } : {}) };
   }
 
   private async inPhase(phase: Phase, work: () => Promise<void>, budgetMs?: number): Promise<number> {
@@ -259,8 +263,8 @@ class StorySession {
    * capture's time. Otherwise it is dropped and the capture is taken again.
    */
   private mayCaptureEarly(): boolean {
-    const { formats, annotations } = this.request;
-    return formats.length === 1 && formats[0] !== 'pdf' && (annotations ?? []).length === 0;
+    const { formats, annotations, choose } = this.request;
+    return (choose !== undefined || (formats.length === 1 && formats[0] !== 'pdf')) && (annotations ?? []).length === 0;
   }
 
   /** From the first capture call to the last, the pool holds its background work (pool.ts, capture-gate.ts). */
@@ -270,7 +274,7 @@ class StorySession {
 
   private startEarlyCapture(facts: PageFacts): void {
     this.beginCapturing();
-    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll(facts.clip));
+    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll(facts.clip, 'early'));
     capture.catch(() => undefined); // an early capture that fails is only dropped
     this.earlyCapture = { changes: facts.changes, capture };
   }
@@ -340,11 +344,20 @@ class StorySession {
 
   // ── capture ─────────────────────────────────────────────────────────────
   /** `clip`: the element's box as the probe last saw it (see captureElement). */
-  private async captureAll(clip: ElementClip | null): Promise<Capture[]> {
+  private async captureAll(clip: ElementClip | null, early?: 'early'): Promise<Capture[]> {
     const { page, request, observer } = this;
     const call = <T>(work: () => Promise<T>) => observer.call('capture', PHASE_BUDGET_MS.capture, work);
+    let formats = request.formats;
+    if (request.choose) {
+      const shape = await call(() => surveyStory(page, request.selector));
+      if (!shape) throw new CourierError('SELECTOR_TIMEOUT', `capture: the element ${JSON.stringify(request.selector)} disappeared after the story was ready`);
+      this.shape = shape;
+      formats = request.choose(shape);
+      // A PDF restyles the page for print: taken early, it would disturb the page still being judged. It waits for ready.
+      if (early && formats.includes('pdf')) throw new Error('a vector capture is not taken early');
+    }
     const captures: Capture[] = [];
-    for (const format of request.formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format, clip)));
+    for (const format of formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format, clip)));
     return captures;
   }
 
