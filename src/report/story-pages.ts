@@ -111,14 +111,16 @@ export async function embedStory(doc: PDFDocument, input: ReportPageInput, story
   const parsed = readPng(png.data);
   if (parsed && canPassThrough(parsed)) {
     const ref = embedPngPassThrough(doc, parsed);
-    return async (page, band) => {
+    return (page, band) => {
       const box = place(band, px.width, px.height);
       tag(page, band, () => clipped(page, band, () => drawImageRef(page, ref, box)));
+      return Promise.resolve();
     };
   }
   const image = await doc.embedPng(png.data);
-  return async (page, band) => {
+  return (page, band) => {
     const box = place(band, px.width, px.height);
     tag(page, band, () => clipped(page, band, () => page.drawImage(image, box)));
+    return Promise.resolve();
   };
 }
