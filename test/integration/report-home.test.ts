@@ -14,7 +14,7 @@ import { chromiumArgs, findChromium, headlessModeOf } from '../../src/browser/po
 import type { JobResult } from '../../src/contracts/result.js';
 import { GalleryStack } from '../fixtures/gallery/stack.js';
 import { countColor, differingShare } from '../helpers/image.js';
-import { pdfFile, pdfInfo, pdfOutlines, pdfPagePng, pdfText } from '../helpers/pdf.js';
+import { flattenTags, pdfFile, pdfInfo, pdfOutlines, pdfPagePng, pdfTags, pdfText } from '../helpers/pdf.js';
 import { startWorld, type World } from '../helpers/world.js';
 
 /** At most this share of pixels may differ from the still variant (issue 21's goal: 1 %). */
@@ -117,6 +117,19 @@ describe('a Home taller than a PDF page, in a report', () => {
       { title: 'Home', page: 2, kids: [] },
       { title: 'Margin', page: pages, kids: [] },
     ]);
+  });
+
+  it('is tagged as one section: one heading, every page of it inside the section, every Figure with Alt', () => {
+    const view = pdfTags(moving.file);
+    expect(view.parentTreeProblems).toEqual([]);
+    const sections = view.tree![0]!.kids.filter((n) => n.type === 'Sect');
+    // The cover, the Home, the Margin story: one section each, however many pages the Home takes.
+    expect(sections).toHaveLength(3);
+    const home = flattenTags([sections[1]!]);
+    expect(home.filter((n) => /^H\d$/.test(n.type))).toHaveLength(1);
+    const homePages = new Set(home.flatMap((n) => n.content.map((c) => c.page)));
+    for (let page = 2; page <= pages - 1; page++) expect(homePages.has(page), `page ${page} in the Home's section`).toBe(true);
+    for (const figure of flattenTags(view.tree!).filter((n) => n.type === 'Figure')) expect(figure.alt).toBeTruthy();
   });
 
   it('each page is the same picture as the same page of the still variant', () => {
