@@ -180,7 +180,7 @@ describe('a story taller than a page', () => {
     return { pdf: await doc.save(), shape: { width: 1000, height: 4000, blocks } };
   }
 
-  it('goes over as many pages as it needs, one panel a page, each under the continued title; its capture is in the file once', async () => {
+  it('goes over as many pages as it needs, one panel a page, each under the continued title; a vector capture once per page (each page keeps its tags)', async () => {
     const tall = await tallStory();
     const report = await assembleReport(request({ pages: [{ title: 'Home', ...tall, chosen: 'vector (12 SVG shapes)' }, pages[0]!] }));
     const file = pdfFile(report.data, 'tall');
@@ -197,10 +197,10 @@ describe('a story taller than a page', () => {
     }
     expect(pdfText(file, 1)).toMatch(/Sales by region\s+8\b/);
     expect(pdfOutlines(file).map((o) => [o.title, o.page])).toEqual([['Cover', 1], ['Home', 2], [TITLES[0], 8]]);
-    // The tall capture is embedded once (one form XObject for it, one for the other story), drawn clipped on each page.
+    // A vector tall story is embedded once per page it covers (a form XObject has one place in the structure tree), plus one for the other story.
     const loaded = await PDFDocument.load(report.data);
     const forms = loaded.context.enumerateIndirectObjects().filter(([, o]) => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Form'));
-    expect(forms).toHaveLength(2);
+    expect(forms).toHaveLength(7);
     expect(qpdfCheck(file)).toMatch(/No syntax or stream encoding errors/);
   });
 });
