@@ -91,7 +91,8 @@ async function captureTiles(cdp: CDPSession, clip: ElementClip, format: 'png' | 
   }
   const size = { width: Math.round(whole.width * clip.scale), height: Math.round(whole.height * clip.scale) };
   const canvas = sharp({ create: { ...size, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 1 } }, limitInputPixels: false }).composite(tiles);
-  const data = format === 'jpeg' ? await canvas.flatten().jpeg({ quality: JPEG_QUALITY }).toBuffer() : await canvas.png().toBuffer();
+  // Opaque RGB, as Chromium's own captures: a report embeds such a PNG as it is (report/png.ts); with an alpha channel it would be decoded and deflated again, in JavaScript.
+  const data = format === 'jpeg' ? await canvas.flatten().jpeg({ quality: JPEG_QUALITY }).toBuffer() : await canvas.removeAlpha().png().toBuffer();
   return imageCapture(format, data);
 }
 

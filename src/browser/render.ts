@@ -18,6 +18,7 @@ import { observeAll, runPhase, type Phase, type PhaseObserver } from '../phases.
 import { resolveStoryUrl } from '../urls.js';
 import { OVERLAY_ID, annotationNodes, drawOverlay } from './annotate.js';
 import { captureElement } from './capture.js';
+import { surveyStory } from './element-survey.js';
 import { policyFor, type NetworkPolicy } from './network-policy.js';
 import { PageCrashedError, PageUnresponsiveError, type PageObserver } from './page-observer.js';
 import type { BrowserPool, PageLease } from './pool.js';
@@ -25,10 +26,12 @@ import { DEFAULT_LIMITS, describeUnmet, type ElementClip, type PageFacts } from 
 import { waitUntilReady, type ReadinessOutcome, type WholeView } from './readiness-wait.js';
 import { classifyRenderError } from './render-errors.js';
 import { PROBE_GLOBAL, type Probe } from './page-probe.js';
+import { StoryLeave } from './story-leave.js';
 import { storyPageOf, type StoryPage } from './story-page.js';
 import { fitView } from './whole-view.js';
 import { UNREACHABLE_HEADER } from './traffic/egress-proxy.js';
 import type { How } from './traffic/refusals.js';
+import type { StoryShape } from '../report/story-shape.js';
 import type { Capture, PageDiagnostics, RenderRequest, RenderResult, RenderTimings, Renderer } from './types.js';
 
 /** Budgets of the phases after readiness (open + ready share the request's timeoutMs). */
@@ -73,14 +76,15 @@ class StorySession {
   private growths = 0;
   /** What the page kept moving that was not waited for (decoration, ignored), named in the log and result. */
   private ignoredMotion: string[] = [];
+  /** The element's survey, when the request chooses its formats from it (a report page). */
+  private shape: StoryShape | undefined;
   /** Ends this job's mark on the pool's capture gate (null: not capturing). */
   private endCapturing: (() => void) | null = null;
   private readonly page: Page;
   private readonly observer: PageObserver;
   private readonly log: Logger;
-  /** Rejects (FORBIDDEN_URL) the moment the story tries to take its page to another origin. */
-  private readonly left: Promise<never>;
-  private leave: (err: CourierError) => void = () => undefined;
+  /** Ends the render (FORBIDDEN_URL) the moment the story tries to leave the allowed origins. */
+  private readonly leave = new StoryLeave();
   private finished = false;
 
   constructor(
@@ -93,39 +97,23 @@ class StorySession {
     this.page = story.page;
     this.observer = story.observer;
     this.log = request.log ?? deps.log;
-    this.left = new Promise<never>((_, reject) => (this.leave = reject));
-    this.left.catch(() => undefined);
   }
 
   async run(): Promise<RenderResult> {
     const phases = this.phases();
     phases.catch(() => undefined); // when the story left, the phases end with the page, unheard
     try {
-      return await Promise.race([phases, this.left]);
+      return await Promise.race([phases, this.leave.left]);
     } finally {
       this.finished = true;
       this.endCapturing?.();
     }
   }
 
-  /**
-   * The story tried to take its top frame outside the allowed origins (a
-   * refresh, `location`, a form, a link or download, a redirect of its
-   * document). The router kept the page where it was; the job ends now,
-   * not retried: what it would capture is not what a reader would see, and
-   * a retry would only try again.
-   */
+  /** The story tried to take its top frame outside the allowed origins (story-leave.ts). */
   private leaving(url: string, how: How): void {
     if (this.finished) return;
-    const story = this.request.url.toString();
-    const way = how === 'redirect' ? 'its document redirected' : 'a refresh, link, form, download or script';
-    this.log.warn({ story, left: url, refused: this.observer.diagnostics.refused }, 'the story tried to take its page to another origin; it was kept where it was, and the job stopped');
-    this.leave(
-      new CourierError(
-        'FORBIDDEN_URL',
-        `${this.phase}: the story tried to take its page to ${url} (${way}), outside the allowed origins (FRONTEND_URL, BACKEND_URL, ALLOWED_ORIGINS); the page was kept where it was and the job stopped, not retried; a story that may go there needs its origin in ALLOWED_ORIGINS`,
-      ),
-    );
+    this.leave.tried(url, how, { story: this.request.url.toString(), phase: this.phase, log: this.log, refused: this.observer.diagnostics.refused });
   }
 
   private async phases(): Promise<RenderResult> {
@@ -150,7 +138,7 @@ class StorySession {
     this.endCapturing?.();
     this.lease.egress.bind(null);
     this.reportMisbehaviour();
-    return { captures, timings, diagnostics: { ...this.observer.diagnostics, ignoredMotion: this.ignoredMotion } };
+    return { captures, timings, diagnostics: { ...this.observer.diagnostics, ignoredMotion: this.ignoredMotion }, ...(this.shape ? { shape: this.shape } : {}) };
   }
 
   private async inPhase(phase: Phase, work: () => Promise<void>, budgetMs?: number): Promise<number> {
@@ -289,8 +277,8 @@ class StorySession {
    * capture's time. Otherwise it is dropped and the capture is taken again.
    */
   private mayCaptureEarly(): boolean {
-    const { formats, annotations } = this.request;
-    return formats.length === 1 && formats[0] !== 'pdf' && (annotations ?? []).length === 0;
+    const { formats, annotations, choose } = this.request;
+    return (choose !== undefined || (formats.length === 1 && formats[0] !== 'pdf')) && (annotations ?? []).length === 0;
   }
 
   /** From the first capture call to the last, the pool holds its background work (pool.ts, capture-gate.ts). */
@@ -300,7 +288,7 @@ class StorySession {
 
   private startEarlyCapture(facts: PageFacts): void {
     this.beginCapturing();
-    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll(facts.clip));
+    const capture = this.observer.call('capture', PHASE_BUDGET_MS.capture, () => this.captureAll(facts.clip, 'early'));
     capture.catch(() => undefined); // an early capture that fails is only dropped
     this.earlyCapture = { changes: facts.changes, capture };
   }
@@ -370,11 +358,20 @@ class StorySession {
 
   // ── capture ─────────────────────────────────────────────────────────────
   /** `clip`: the element's box as the probe last saw it (see captureElement). */
-  private async captureAll(clip: ElementClip | null): Promise<Capture[]> {
+  private async captureAll(clip: ElementClip | null, early?: 'early'): Promise<Capture[]> {
     const { page, request, observer } = this;
     const call = <T>(work: () => Promise<T>) => observer.call('capture', PHASE_BUDGET_MS.capture, work);
+    let formats = request.formats;
+    if (request.choose) {
+      const shape = await call(() => surveyStory(page, request.selector));
+      if (!shape) throw new CourierError('SELECTOR_TIMEOUT', `capture: the element ${JSON.stringify(request.selector)} disappeared after the story was ready`);
+      this.shape = shape;
+      formats = request.choose(shape);
+      // A PDF restyles the page for print: taken early, it would disturb the page still being judged. It waits for ready.
+      if (early && formats.includes('pdf')) throw new Error('a vector capture is not taken early');
+    }
     const captures: Capture[] = [];
-    for (const format of request.formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format, clip)));
+    for (const format of formats) captures.push(await call(() => captureElement(page, observer.session, request.selector, format, clip)));
     return captures;
   }
 

@@ -4,6 +4,7 @@ import type { Viewport } from '../contracts/common.js';
 import type { Annotation } from '../contracts/screenshot.js';
 import type { Logger } from '../log.js';
 import type { PhaseObserver } from '../phases.js';
+import type { StoryShape } from '../report/story-shape.js';
 import type { RefusedAttempt } from './traffic/refusals.js';
 
 // Formats, MIME types and what a capture is live with the files they describe (one table).
@@ -18,6 +19,12 @@ export interface RenderRequest {
   viewport: Viewport;
   /** Captures taken from the same ready page, in this order (e.g. ['pdf', 'png'] for a report page). */
   formats: CaptureFormat[];
+  /**
+   * A report page: the ready element is surveyed (element-survey.ts) and the
+   * formats to capture are chosen from what it holds, in place of `formats`,
+   * so that nothing is captured only to be thrown away.
+   */
+  choose?: (shape: StoryShape) => CaptureFormat[];
   lang?: string;
   timezone?: string;
   /** Bearer token sent to BACKEND_URL's origin only. */
@@ -65,6 +72,8 @@ export interface RenderTimings {
 
 export interface RenderResult {
   captures: Capture[];
+  /** The survey `choose` was given (report pages only). */
+  shape?: StoryShape;
   timings: RenderTimings;
   diagnostics: PageDiagnostics;
 }

@@ -2,9 +2,15 @@
 // Every page is rendered with the same fail-closed readiness as a
 // screenshot, concurrently through the shared pool (bounded by
 // CONCURRENCY). If any page fails, the job fails with that page's coded
-// error and nothing is delivered. Assembly runs off the event loop, so the
-// job's lock keeps being renewed while a large report is put together.
+// error and nothing is delivered. Each page is captured once, vector or
+// raster as chosen from what the ready page holds (report/choose.ts), with
+// the boxes a page break must not cut (a tall story goes over several PDF
+// pages, report/bands.ts); only the first story, when vector, is also
+// captured as a PNG, the message's thumbnail. Assembly runs off the event
+// loop, so the job's lock keeps being renewed while a large report is put
+// together.
 import { setMaxListeners } from 'node:events';
+import sharp from 'sharp';
 import { concatRefusals } from '../browser/traffic/refusals.js';
 import { attachmentFileName, mimeOf } from '../artifacts/formats.js';
 import type { Capture, CaptureFormat, RenderResult } from '../browser/types.js';
@@ -14,6 +20,8 @@ import type { Artifact, JobResult } from '../contracts/result.js';
 import { CourierError, isCourierError } from '../errors.js';
 import { runPhase } from '../phases.js';
 import { assembleReportOffThread } from '../report/assemble.js';
+import { chooseCapture, type Choice } from '../report/choose.js';
+import type { StoryShape } from '../report/story-shape.js';
 import type { AssembledReport } from '../report/types.js';
 import { prologue, REPORT_TEAMS_NEEDS_LINKS, type Prologue } from './prologue.js';
 import type { ProcessorDeps, ProcessorJob } from './types.js';
@@ -49,19 +57,24 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
       timezone: job.timezone,
       lang: job.lang,
       layout: job.layout,
-      pages: rendered.map(({ pdf, png }, i) => ({
+      pages: rendered.map(({ pdf, png, shape, choice }, i) => ({
         title: readerTitles[i] ?? '',
         description: job.pages[i]?.description,
-        pdf: pdf?.data,
-        png: png ? { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } : undefined,
+        // The first story's PNG is the thumbnail only, when its page is vector.
+        ...(choice?.choice !== 'raster' && pdf ? { pdf: pdf.data } : {}),
+        ...(png && (choice?.choice === 'raster' || !pdf) ? { png: { data: png.data, width: png.width, height: png.height, deviceScaleFactor: (job.pages[i]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor } } : {}),
+        ...(shape ? { shape: { width: shape.width, height: shape.height, blocks: shape.blocks } } : {}),
+        ...(choice ? { chosen: choice.reason } : {}),
       })),
       maxBytes: config.mailMaxAttachmentBytes,
     },
     { signal: ctx.signal },
   ), { observe });
-  deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons }, 'report assembled');
+  deps.log.info({ jobId: ctx.jobId, pages: report.pages, bytes: report.bytes, choices: report.choices, reasons: report.reasons, breaks: breaksOf(report) }, 'report assembled');
 
-  const artifacts = await saveReport(job, report, rendered[0]?.png ?? null, ctx, deps);
+  const firstPng = rendered[0]?.png;
+  const thumbnail = firstPng ? await thumbnailOf(firstPng, (job.pages[0]?.viewport ?? REPORT_VIEWPORT).deviceScaleFactor, breaksOf(report)['0'] ?? []) : null;
+  const artifacts = await saveReport(job, report, thumbnail, ctx, deps);
   const [pdfArtifact, thumbnailArtifact] = artifacts;
 
   const link = pdfArtifact && deps.links && job.deliver.length > 0 ? (await deps.links.link(pdfArtifact.path, 'browser')).url : undefined;
@@ -79,8 +92,8 @@ export async function processPdfReport(processorJob: ProcessorJob<'pdf-report'>,
             link,
             document: { data: Buffer.from(report.data), mime: mimeOf('pdf'), filename: attachmentFileName(job.title, 'pdf', 'report'), pages: report.pages, artifactPath: pdfArtifact?.path ?? null },
             image:
-              rendered[0]?.png && thumbnailArtifact
-                ? { data: rendered[0].png.data, mime: mimeOf('png'), width: rendered[0].png.width, height: rendered[0].png.height, artifactPath: thumbnailArtifact.path }
+              thumbnail && thumbnailArtifact
+                ? { data: thumbnail.data, mime: mimeOf('png'), width: thumbnail.width, height: thumbnail.height, artifactPath: thumbnailArtifact.path }
                 : undefined,
             pageTitles: readerTitles,
             // The thumbnail is the first story: its alternative text names that story.
@@ -110,6 +123,9 @@ interface ReportContext {
 interface RenderedPage {
   pdf: Capture | undefined;
   png: Capture | undefined;
+  /** The page's survey and the choice made from it, before its capture. */
+  shape: StoryShape | undefined;
+  choice: Choice | undefined;
   timings: RenderResult['timings'];
   diagnostics: RenderResult['diagnostics'];
 }
@@ -128,11 +144,19 @@ async function renderAllPages(job: PdfReportJob, start: Prologue<readonly string
     try {
       const url = start.urls[i];
       if (!url) throw new Error(`page ${i + 1} has no resolved URL`);
-      const story = { url, selector: page.selector, viewport: page.viewport ?? REPORT_VIEWPORT, formats: ['pdf', 'png'] satisfies CaptureFormat[] };
-      const result = await deps.renderer.render(start.render(story, { name: `page-${i + 1}`, signal: stop.signal }));
+      let choice: Choice | undefined;
+      // Chosen before capturing: one capture per page, and the first story's PNG as the thumbnail when its page is vector.
+      const choose = (shape: StoryShape): CaptureFormat[] => {
+        choice = chooseCapture(shape);
+        return choice.choice === 'raster' ? ['png'] : i === 0 ? ['pdf', 'png'] : ['pdf'];
+      };
+      const story = { url, selector: page.selector, viewport: page.viewport ?? REPORT_VIEWPORT, formats: ['png'] satisfies CaptureFormat[] };
+      const result = await deps.renderer.render({ ...start.render(story, { name: `page-${i + 1}`, signal: stop.signal }), choose });
       return {
         pdf: result.captures.find((c) => c.format === 'pdf'),
         png: result.captures.find((c) => c.format === 'png'),
+        shape: result.shape,
+        choice,
         timings: result.timings,
         diagnostics: result.diagnostics,
       };
@@ -151,6 +175,33 @@ async function renderAllPages(job: PdfReportJob, start: Prologue<readonly string
   } finally {
     ctx.signal.removeEventListener('abort', onJobAbort);
   }
+}
+
+/** Where each story taller than a page was broken (CSS px from its top), by story index: `{ "2": [978, 1898] }`. */
+function breaksOf(report: AssembledReport): Record<string, number[]> {
+  const breaks: Record<string, number[]> = {};
+  for (const sheet of report.sheets) {
+    if (sheet.kind === 'story' && sheet.band > 0) (breaks[String(sheet.story)] ??= []).push(Math.round(sheet.top * 10) / 10);
+  }
+  return breaks;
+}
+
+/** A thumbnail is at most this tall for its width: about a landscape page. */
+const THUMBNAIL_ASPECT = 0.75;
+
+/**
+ * The first story as a picture for the message: a tall story (a Home) is
+ * cut to its top, at its last page break within THUMBNAIL_ASPECT × its
+ * width (so no panel is cut), else at that height. Shrunk whole into a
+ * Teams card, a 4,000 px Home would be a strip nobody can read.
+ */
+async function thumbnailOf(png: Capture, deviceScaleFactor: number, breaks: number[]): Promise<Capture> {
+  const maxCss = (png.width / deviceScaleFactor) * THUMBNAIL_ASPECT;
+  if (png.height / deviceScaleFactor <= maxCss) return png;
+  const cut = Math.max(0, ...breaks.filter((b) => b <= maxCss)) || maxCss;
+  const height = Math.min(png.height, Math.round(cut * deviceScaleFactor));
+  const data = await sharp(png.data).extract({ left: 0, top: 0, width: png.width, height }).png().toBuffer();
+  return { ...png, data, height };
 }
 
 /** The page's own coded error, with the page named: `SELECTOR_TIMEOUT: page 3 of 5 ("Churn"): waiting for …`. */

@@ -1,25 +1,26 @@
-// Assembles a report PDF with pdf-lib: a cover with the contents, one story
-// per page (vector or raster, see choose.ts) under its title, page numbers,
-// document metadata, a bookmark per story, and tags (tags.ts): every
-// drawing is either content of a structure element or an artifact.
+// Assembles a report PDF with pdf-lib: a cover with the contents, each
+// story (vector or raster, see choose.ts) under its title on one page, or
+// over as many as a tall story needs (bands.ts), page numbers, document
+// metadata, a bookmark per story, and tags (tags.ts): every drawing is
+// either content of a structure element or an artifact.
 //
 // Page numbers count the cover: the cover is page 1 and prints no number,
 // the first story is "2 / N". The number printed is then the one a PDF
 // viewer shows and the one the contents list gives, so nobody has to
 // subtract one.
 import { readFileSync } from 'node:fs';
-import { PDFDocument, PDFName, PDFRawStream, PDFRef, rgb, type PDFPage, type RGB } from 'pdf-lib';
+import { PDFDocument, rgb, type PDFPage, type RGB } from 'pdf-lib';
 import { fromRoot } from '../paths.js';
-import { choosePage, type CaptureFacts } from './choose.js';
 import { createTextSetter, normalizeText, type TextSetter } from './fonts.js';
 import { formatGeneratedAt, formatShortDate, wordsFor } from './labels.js';
-import { COLORS, TYPE, coverFrame, ellipsize, fitStory, fitTitle, layoutTitleBlock, pageSize, paginateContents, rasterMaxScale, storyFrame, wrapText, PT_PER_CSS_PX, type CoverFrame, type Size } from './layout.js';
+import { COLORS, TYPE, coverFrame, ellipsize, fitTitle, layoutTitleBlock, pageSize, paginateContents, storyFrame, wrapText, type CoverFrame, type Size } from './layout.js';
 import { addOutline } from './outline.js';
-import { canPassThrough, drawImageRef, embedPngPassThrough, readPng } from './png.js';
+import type { PlacedBand } from './bands.js';
+import { embedStory, planStoryPages, type PlannedStory } from './story-pages.js';
 import { ReportTags, type Elem } from './tags.js';
-import { validateRequest, type AssembleRequest, type AssembledReport, type PageChoice, type PageTags, type ReportPageInput } from './types.js';
+import { validateRequest, type AssembleRequest, type AssembledReport, type PageTags, type ReportPageInput, type ReportSheet } from './types.js';
 
-export type { AssembleRequest, AssembledReport, ReportPageInput, PageChoice } from './types.js';
+export type { AssembleRequest, AssembledReport, ReportPageInput, PageChoice, ReportSheet } from './types.js';
 export { assembleReportOffThread, DEFAULT_THREAD_HEAP_MB, type OffThreadOptions } from './off-thread.js';
 
 const color = (c: readonly [number, number, number]): RGB => rgb(c[0] / 255, c[1] / 255, c[2] / 255);
@@ -41,43 +42,6 @@ function producerName(): string {
   };
   producer = `courier ${version(fromRoot('package.json'))} (pdf-lib ${version(fromRoot('node_modules', 'pdf-lib', 'package.json'))})`;
   return producer;
-}
-
-/** A story ready to draw: the chosen capture, loaded. */
-interface PreparedStory {
-  title: string;
-  choice: PageChoice;
-  reason: string;
-  vector: PDFDocument | null;
-  png: ReportPageInput['png'] | null;
-}
-
-/** Bytes of image streams in a PDF: how much of a "vector" capture is really pixels. */
-function imageBytes(pdf: PDFDocument): number {
-  let total = 0;
-  for (const [, object] of pdf.context.enumerateIndirectObjects()) {
-    if (object instanceof PDFRawStream && object.dict.get(PDFName.of('Subtype')) === PDFName.of('Image')) total += object.contents.length;
-  }
-  return total;
-}
-
-async function prepareStory(input: ReportPageInput, title: string): Promise<PreparedStory> {
-  let vector: PDFDocument | null = null;
-  if (input.pdf) {
-    try {
-      vector = await PDFDocument.load(input.pdf, { updateMetadata: false });
-    } catch {
-      vector = null;
-    }
-  }
-  const facts: CaptureFacts = {
-    vectorBytes: input.pdf ? input.pdf.byteLength : null,
-    vectorPages: vector ? vector.getPageCount() : null,
-    vectorImageBytes: vector ? imageBytes(vector) : 0,
-    rasterBytes: input.png ? input.png.data.byteLength : null,
-  };
-  const { choice, reason } = choosePage(facts);
-  return { title, choice, reason, vector: choice === 'vector' ? vector : null, png: choice === 'raster' ? (input.png ?? null) : null };
 }
 
 function hairline(page: PDFPage, x1: number, x2: number, y: number, thickness = 0.6, tone: RGB = FAINT): void {
@@ -108,39 +72,41 @@ function drawFooter(ctx: Context, page: PDFPage, number: number, marginX: number
   }, 'Pagination');
 }
 
-async function drawStory(ctx: Context, doc: PDFDocument, story: PreparedStory, number: number, record: PageTags): Promise<PDFPage> {
+/**
+ * A story's pages: each band under the story's title, with the footer. Tags:
+ * the first page's title is the story's heading; the next pages' "(continued)"
+ * titles are running headers (artifacts), and their bands join the same
+ * section (a vector story's own tags, a raster band a Figure with Alt).
+ */
+async function drawStory(ctx: Context, doc: PDFDocument, input: ReportPageInput, story: PlannedStory, firstNumber: number, alt: PageTags['alt'], index: number): Promise<PDFPage[]> {
   const { size, text, req, tags } = ctx;
-  const page = doc.addPage([size.width, size.height]);
   const frame = storyFrame(size);
   const right = size.width - frame.marginX;
-
-  // Header: the story's title, the small app on the right, a hairline.
+  const words = wordsFor(req.lang);
+  const recordOf = (band: PlacedBand): PageTags => ({ story: index, heading: story.plan.bands.indexOf(band) === 0, alt });
+  // A vector band keeps the capture's own tags under the story's section; a raster band is a Figure over its box.
+  const paint = await embedStory(doc, input, story, (page, band, draw, vector) =>
+    vector ? tags.storyVector(page, recordOf(band), vector.source, vector.embedded, band.box, draw) : tags.storyFigure(page, recordOf(band), band.box, draw),
+  );
   const app = req.smallApp ? ellipsize(normalizeText(req.smallApp), frame.body.width * 0.3, TYPE.small, (s, z) => text.width(s, z)) : '';
   const appWidth = app ? text.width(app, TYPE.small) : 0;
-  const title = ellipsize(story.title, frame.body.width - appWidth - (appWidth > 0 ? 24 : 0), TYPE.pageTitle, (s, z) => text.width(s, z, 'bold'));
-  tags.storyTitle(page, record, () => text.draw(page, title, { x: frame.marginX, y: frame.titleBaseline, size: TYPE.pageTitle, weight: 'bold', color: INK }));
-  tags.artifact(page, () => {
-    if (app) text.draw(page, app, { x: right - appWidth, y: frame.titleBaseline, size: TYPE.small, color: MUTED });
-    hairline(page, frame.marginX, right, frame.headerRuleY);
-  }, 'Pagination');
-
-  // The story, as large as fits without going soft.
-  if (story.vector) {
-    const [embedded] = await doc.embedPdf(story.vector, [0]);
-    if (!embedded) throw new Error('the vector capture has no page');
-    const box = fitStory({ width: embedded.width, height: embedded.height }, frame.body);
-    tags.storyVector(page, record, story.vector, embedded, box, () => page.drawPage(embedded, box));
-  } else if (story.png) {
-    const dsf = story.png.deviceScaleFactor ?? 2;
-    const natural = { width: (story.png.width / dsf) * PT_PER_CSS_PX, height: (story.png.height / dsf) * PT_PER_CSS_PX };
-    const box = fitStory(natural, frame.body, rasterMaxScale(story.png.width, natural.width));
-    const parsed = readPng(story.png.data);
-    const image = parsed && canPassThrough(parsed) ? embedPngPassThrough(doc, parsed) : await doc.embedPng(story.png.data);
-    tags.storyFigure(page, record, box, () => (image instanceof PDFRef ? drawImageRef(page, image, box) : page.drawImage(image, box)));
+  const pages: PDFPage[] = [];
+  for (const [i, band] of story.plan.bands.entries()) {
+    const page = doc.addPage([size.width, size.height]);
+    const record = recordOf(band);
+    // Header: the story's title, the small app on the right, a hairline.
+    const heading = i === 0 ? story.title : words.storyContinued(story.title);
+    const title = ellipsize(heading, frame.body.width - appWidth - (appWidth > 0 ? 24 : 0), TYPE.pageTitle, (s, z) => text.width(s, z, 'bold'));
+    tags.storyTitle(page, record, () => text.draw(page, title, { x: frame.marginX, y: frame.titleBaseline, size: TYPE.pageTitle, weight: 'bold', color: INK }));
+    tags.artifact(page, () => {
+      if (app) text.draw(page, app, { x: right - appWidth, y: frame.titleBaseline, size: TYPE.small, color: MUTED });
+      hairline(page, frame.marginX, right, frame.headerRuleY);
+    }, 'Pagination');
+    await paint(page, band);
+    drawFooter(ctx, page, firstNumber + i, frame.marginX, frame.footerBaseline, frame.footerRuleY);
+    pages.push(page);
   }
-
-  drawFooter(ctx, page, number, frame.marginX, frame.footerBaseline, frame.footerRuleY);
-  return page;
+  return pages;
 }
 
 interface CoverText {
@@ -167,12 +133,11 @@ function titleBlockOf(cover: CoverText, top: number) {
 }
 
 /** The cover (and continuation pages when the contents are long); returns the pages added. */
-function drawCover(ctx: Context, doc: PDFDocument, cover: CoverText, frame: CoverFrame, titles: string[], perPage: number[]): PDFPage[] {
+function drawCover(ctx: Context, doc: PDFDocument, cover: CoverText, frame: CoverFrame, titles: string[], starts: number[], perPage: number[]): PDFPage[] {
   const { size, text, req, tags } = ctx;
   const words = wordsFor(req.lang);
   const measure = (s: string, z: number) => text.width(s, z);
   const pages: PDFPage[] = [];
-  const firstStoryPage = perPage.length + 1;
   let entry = 0;
   // Tags: the cover is a section (the small app, the title as H1, the date), the contents a TOC in it.
   const sect = tags.element('Sect', tags.root);
@@ -216,7 +181,7 @@ function drawCover(ctx: Context, doc: PDFDocument, cover: CoverText, frame: Cove
     for (let row = 0; row < rows; row++, entry++) {
       const rowTop = areaTop - row * frame.rowHeight;
       const baseline = rowTop - frame.rowHeight + 6;
-      const number = String(firstStoryPage + entry);
+      const number = String(starts[entry] ?? '');
       const numberWidth = text.width(number, TYPE.contentsRow);
       const title = ellipsize(titles[entry] ?? '', area.width - numberWidth - 20, TYPE.contentsRow, measure);
       // Each row an item of the contents: the story's title and its page, one reference.
@@ -253,7 +218,7 @@ export async function assembleReport(req: AssembleRequest): Promise<AssembledRep
     doc,
     {
       regular: [footerText, '0123456789 /', ...titles, req.smallApp ?? '', formatGeneratedAt(req.generatedAt, req.timezone, req.lang), '…'],
-      bold: [title, ...titles, req.smallApp ?? '', words.contents.toUpperCase(), words.contentsContinued.toUpperCase(), '…'],
+      bold: [title, ...titles, ...titles.map((t) => words.storyContinued(t)), req.smallApp ?? '', words.contents.toUpperCase(), words.contentsContinued.toUpperCase(), '…'],
     },
     { lang: req.lang },
   );
@@ -265,32 +230,50 @@ export async function assembleReport(req: AssembleRequest): Promise<AssembledRep
     const frame = coverFrame(size, titleBlockOf(cover, 0).height);
     coverPlan = { text: cover, frame, perPage: paginateContents(titles.length, frame) };
   }
-  const total = (coverPlan?.perPage.length ?? 0) + titles.length;
+  // Every story is planned (how many pages it takes) before anything is numbered; none stays loaded.
+  const body = storyFrame(size).body;
+  const stories: PlannedStory[] = [];
+  for (let i = 0; i < req.pages.length; i++) stories.push(await planStoryPages(req.pages[i] as ReportPageInput, titles[i] as string, body));
+  const coverPages = coverPlan?.perPage.length ?? 0;
+  const starts: number[] = [];
+  let total = coverPages;
+  for (const story of stories) {
+    starts.push(total + 1);
+    total += story.plan.bands.length;
+  }
   const tags = new ReportTags(doc, req.lang ?? 'en', coverPlan ? 'H2' : 'H1');
   const ctx: Context = { req, size, text, total, footerText, tags };
 
-  const cover = coverPlan ? drawCover(ctx, doc, coverPlan.text, coverPlan.frame, titles, coverPlan.perPage) : [];
-  const choices: PageChoice[] = [];
-  const reasons: string[] = [];
-  const storyPages: PDFPage[] = [];
-  for (let i = 0; i < req.pages.length; i++) {
-    // One story at a time: its source PDF is dropped once copied in.
+  const cover = coverPlan ? drawCover(ctx, doc, coverPlan.text, coverPlan.frame, titles, starts, coverPlan.perPage) : [];
+  const sheets: ReportSheet[] = cover.map((_, part) => ({ kind: 'cover', part }));
+  const firstPages: PDFPage[] = [];
+  for (const [i, story] of stories.entries()) {
+    // One story at a time: its capture is dropped once drawn.
     const input = req.pages[i] as ReportPageInput;
-    const story = await prepareStory(input, titles[i] as string);
     const description = input.description ? normalizeText(input.description).trim() || undefined : undefined;
-    const record: PageTags = { story: i, heading: true, alt: { description, generated: words.chartAlt({ title: story.title }) } };
-    storyPages.push(await drawStory(ctx, doc, story, cover.length + i + 1, record));
-    choices.push(story.choice);
-    reasons.push(story.reason);
+    const alt = { description, generated: words.chartAlt({ title: story.title }) };
+    const pages = await drawStory(ctx, doc, input, story, starts[i] as number, alt, i);
+    firstPages.push(pages[0] as PDFPage);
+    const { bands } = story.plan;
+    bands.forEach((band, b) => sheets.push({ kind: 'story', story: i, band: b, bands: bands.length, top: band.top, bottom: band.bottom }));
   }
 
+  // One bookmark per story, at its first page.
   addOutline(doc, [
     ...(cover[0] ? [{ title: words.cover, page: cover[0] }] : []),
-    ...storyPages.map((page, i) => ({ title: titles[i] as string, page })),
+    ...firstPages.map((page, i) => ({ title: titles[i] as string, page })),
   ]);
 
   await tags.finish();
   const data = await doc.save({ useObjectStreams: true });
   const overMaxBytes = req.maxBytes !== undefined && data.byteLength > req.maxBytes;
-  return { data, pages: doc.getPageCount(), choices, reasons, bytes: data.byteLength, overMaxBytes };
+  return {
+    data,
+    pages: doc.getPageCount(),
+    sheets,
+    choices: stories.map((s) => s.choice),
+    reasons: stories.map((s) => s.reason),
+    bytes: data.byteLength,
+    overMaxBytes,
+  };
 }

@@ -14,6 +14,8 @@ export interface Words {
   lang: string;
   contents: string;
   contentsContinued: string;
+  /** The header of a story's second and later pages: "Home (continued)". */
+  storyContinued: (title: string) => string;
   cover: string;
   /** "Page 3" for a story without a title. */
   page: (n: number) => string;
@@ -30,6 +32,7 @@ export function wordsFor(lang: string | undefined): Words {
     lang: tag,
     contents: t('report.contents'),
     contentsContinued: t('report.contentsContinued'),
+    storyContinued: (title) => t('report.storyContinued', { title }),
     cover: t('report.cover'),
     page: (n) => t('page.untitled', { number: n }),
     pageNumber: (n, total) => t('report.pageNumber', { number: n, total }),

@@ -1,6 +1,7 @@
 // The assembly's input and output: plain data, so that it crosses a
 // worker_threads boundary by structured clone unchanged.
 import { MAX_REPORT_PAGES, type ReportLayout } from '../contracts/pdf-report.js';
+import type { StoryMeasure } from './bands.js';
 
 export type { ReportLayout } from '../contracts/pdf-report.js';
 
@@ -19,6 +20,14 @@ export interface ReportPageInput {
     /** Device pixels per CSS pixel of the capture; 2 when not given. */
     deviceScaleFactor?: number;
   };
+  /**
+   * The story's size in CSS px and the boxes a page break must not cut, as
+   * surveyed before capture (story-shape.ts). Without it, the capture's own
+   * size, and breaks wherever a page ends.
+   */
+  shape?: StoryMeasure;
+  /** Why this capture was chosen (report/choose.ts), for the log. */
+  chosen?: string;
 }
 
 export interface AssembleRequest {
@@ -59,10 +68,22 @@ export interface PageTags {
   alt: StoryAlt;
 }
 
+/**
+ * What one PDF page of the report shows, in order (index = page index):
+ * the cover or a continuation of its contents, or one band of a story (its
+ * index in the request's pages; its band of how many; the band's top and
+ * bottom in the story's CSS px). The structure tree names pages from it.
+ */
+export type ReportSheet =
+  | { kind: 'cover'; part: number }
+  | { kind: 'story'; story: number; band: number; bands: number; top: number; bottom: number };
+
 export interface AssembledReport {
   data: Uint8Array;
-  /** Pages of the PDF: the cover (and its contents continuation, if any) plus one per story. */
+  /** Pages of the PDF: the cover (and its contents continuation, if any) plus each story's pages (one, or more for a tall story). */
   pages: number;
+  /** Per PDF page: what it shows. */
+  sheets: ReportSheet[];
   /** Per story, in order: what was embedded. */
   choices: PageChoice[];
   /** Per story, in order: why (for logs). */

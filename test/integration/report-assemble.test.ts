@@ -1,7 +1,7 @@
 // Report assembly from real captures of the fixture story (Chromium through
 // the production renderer), read back with poppler and qpdf as a person's
 // tools would read it.
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument, PDFName, PDFRawStream, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REPORT_PAGES } from '../../src/contracts/pdf-report.js';
 import { assembleReport, type AssembleRequest } from '../../src/report/assemble.js';
@@ -127,7 +127,7 @@ describe('choices and layouts', () => {
     for (const copied of await twoPages.copyPages(source, [0, 0])) twoPages.addPage(copied);
     const report = await assembleReport(request({ pages: [{ ...pages[0]!, pdf: await twoPages.save() }, pages[1]!] }));
     expect(report.choices).toEqual(['raster', 'vector']);
-    expect(report.reasons[0]).toMatch(/2 pages/);
+    expect(report.reasons[0]).toMatch(/not one page \(the story would be cut\)/);
     expectChart(pdfFile(report.data, 'cut'), 2);
   });
 
@@ -162,5 +162,45 @@ describe('choices and layouts', () => {
     const tooMany = Array.from({ length: MAX_REPORT_PAGES + 1 }, () => pages[0]!);
     await expect(assembleReport(request({ pages: tooMany }))).rejects.toThrow(/not 101/);
     await expect(assembleReport(request({ pages: [{ title: 'Empty' }] }))).rejects.toThrow(/\("Empty"\) has neither a PDF nor a PNG/);
+  });
+});
+
+describe('a story taller than a page', () => {
+  /** A vector story of 1000 × 4000 CSS px: six framed panels of 587 px, each with its name as text. */
+  async function tallStory(): Promise<{ pdf: Uint8Array; shape: { width: number; height: number; blocks: { kind: 'panel' | 'text'; top: number; bottom: number }[] } }> {
+    const doc = await PDFDocument.create();
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    const page = doc.addPage([750, 3000]);
+    const blocks: { kind: 'panel' | 'text'; top: number; bottom: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      page.drawRectangle({ x: 20, y: 3000 - (i + 1) * 480, width: 700, height: 440, borderWidth: 1 });
+      page.drawText(`Panel ${i + 1}`, { x: 40, y: 3000 - i * 480 - 80, size: 20, font });
+      blocks.push({ kind: 'panel', top: (i * 480 + 40) / 0.75, bottom: (i * 480 + 480) / 0.75 }, { kind: 'text', top: (i * 480 + 62) / 0.75, bottom: (i * 480 + 84) / 0.75 });
+    }
+    return { pdf: await doc.save(), shape: { width: 1000, height: 4000, blocks } };
+  }
+
+  it('goes over as many pages as it needs, one panel a page, each under the continued title; a vector capture once per page (each page keeps its tags)', async () => {
+    const tall = await tallStory();
+    const report = await assembleReport(request({ pages: [{ title: 'Home', ...tall, chosen: 'vector (12 SVG shapes)' }, pages[0]!] }));
+    const file = pdfFile(report.data, 'tall');
+    expect(report.pages).toBe(1 + 6 + 1);
+    expect(report.choices).toEqual(['vector', 'vector']);
+    expect(report.reasons[0]).toBe('vector (12 SVG shapes)');
+    expect(report.sheets.map((s) => (s.kind === 'story' ? `${s.story}:${s.band}/${s.bands}` : s.kind))).toEqual(['cover', '0:0/6', '0:1/6', '0:2/6', '0:3/6', '0:4/6', '0:5/6', '1:0/1']);
+    for (let i = 0; i < 6; i++) {
+      const text = pdfText(file, i + 2);
+      // Each page shows its own panel only: the rest of the story is clipped away, for the eye and for text tools.
+      expect(text.match(/Panel \d/g)).toEqual([`Panel ${i + 1}`]);
+      expect(text.trimStart().startsWith(i === 0 ? 'Home' : 'Home (continued)')).toBe(true);
+      expect(text).toContain(`${i + 2} / 8`);
+    }
+    expect(pdfText(file, 1)).toMatch(/Sales by region\s+8\b/);
+    expect(pdfOutlines(file).map((o) => [o.title, o.page])).toEqual([['Cover', 1], ['Home', 2], [TITLES[0], 8]]);
+    // A vector tall story is embedded once per page it covers (a form XObject has one place in the structure tree), plus one for the other story.
+    const loaded = await PDFDocument.load(report.data);
+    const forms = loaded.context.enumerateIndirectObjects().filter(([, o]) => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Form'));
+    expect(forms).toHaveLength(7);
+    expect(qpdfCheck(file)).toMatch(/No syntax or stream encoding errors/);
   });
 });

@@ -1,43 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { HEAVY_VECTOR_BYTES, choosePage } from '../../src/report/choose.js';
+import { HEAVY_PATH_CHARS, HEAVY_SVG_SHAPES, chooseCapture } from '../../src/report/choose.js';
 
-const KB = 1024;
-const typical = { vectorBytes: 22 * KB, vectorPages: 1, vectorImageBytes: 0, rasterBytes: 40 * KB };
+const drawn = (drawing: Partial<{ svgShapes: number; svgPathChars: number; vectorArea: number; rasterArea: number }>) => ({
+  drawing: { svgShapes: 0, svgPathChars: 0, vectorArea: 0, rasterArea: 0, ...drawing },
+});
 
-describe('vector or raster', () => {
-  it('takes the vector capture of an ordinary chart', () => {
-    expect(choosePage(typical).choice).toBe('vector');
+describe('vector or raster, chosen from the survey before anything is captured', () => {
+  it('takes vector for an SVG chart, and for a story of text and boxes alone', () => {
+    expect(chooseCapture(drawn({ svgShapes: 120, svgPathChars: 4000, vectorArea: 900 * 380 }))).toEqual({ choice: 'vector', reason: 'vector (120 SVG shapes)' });
+    expect(chooseCapture(drawn({})).choice).toBe('vector');
   });
 
-  it('keeps a vector capture that is larger than the PNG but not heavy', () => {
-    expect(choosePage({ ...typical, vectorBytes: 200 * KB, rasterBytes: 20 * KB }).choice).toBe('vector');
+  it('takes raster when most of the charts are canvas or pictures (a PDF would hold them as images anyway)', () => {
+    const canvas = chooseCapture(drawn({ vectorArea: 900 * 380, rasterArea: 3 * 900 * 380 }));
+    expect(canvas.choice).toBe('raster');
+    expect(canvas.reason).toBe("drawn mostly as pixels (75 % of its charts' area is canvas or pictures)");
+    expect(chooseCapture(drawn({ vectorArea: 2, rasterArea: 1 })).choice).toBe('vector');
   });
 
-  it('takes the PNG when the vector capture is heavy and much larger (thousands of paths)', () => {
-    const heavy = choosePage({ ...typical, vectorBytes: 3 * 1024 * KB, rasterBytes: 600 * KB });
-    expect(heavy.choice).toBe('raster');
-    expect(heavy.reason).toMatch(/heavy/);
-  });
-
-  it('keeps a heavy vector capture when the PNG is about as heavy', () => {
-    expect(choosePage({ ...typical, vectorBytes: HEAVY_VECTOR_BYTES + KB, rasterBytes: HEAVY_VECTOR_BYTES }).choice).toBe('vector');
-  });
-
-  it('takes the PNG when the "vector" capture is mostly images (canvas, map tiles)', () => {
-    const canvas = choosePage({ ...typical, vectorBytes: 100 * KB, vectorImageBytes: 80 * KB });
-    expect(canvas).toMatchObject({ choice: 'raster' });
-    expect(canvas.reason).toMatch(/images/);
-  });
-
-  it('takes the PNG when the vector capture is missing, unreadable or not one page', () => {
-    expect(choosePage({ ...typical, vectorBytes: null, vectorPages: null }).choice).toBe('raster');
-    expect(choosePage({ ...typical, vectorPages: null }).reason).toMatch(/unreadable/);
-    expect(choosePage({ ...typical, vectorPages: 2 }).reason).toMatch(/2 pages/);
-  });
-
-  it('takes whatever exists when there is only one capture, and refuses a page with none', () => {
-    expect(choosePage({ ...typical, rasterBytes: null }).choice).toBe('vector');
-    expect(() => choosePage({ vectorBytes: null, vectorPages: null, vectorImageBytes: 0, rasterBytes: null })).toThrow(/PDF or a PNG/);
-    expect(() => choosePage({ ...typical, vectorPages: 3, rasterBytes: null })).toThrow(/3 pages/);
+  it('takes raster when the SVG is heavy: thousands of shapes, or very long paths', () => {
+    expect(chooseCapture(drawn({ svgShapes: HEAVY_SVG_SHAPES + 1, vectorArea: 1 }))).toMatchObject({ choice: 'raster', reason: `heavy as vector (${HEAVY_SVG_SHAPES + 1} SVG shapes)` });
+    expect(chooseCapture(drawn({ svgShapes: 10, svgPathChars: HEAVY_PATH_CHARS + 1, vectorArea: 1 })).reason).toMatch(/heavy as vector \(1500 k characters of SVG paths\)/);
+    expect(chooseCapture(drawn({ svgShapes: HEAVY_SVG_SHAPES, svgPathChars: HEAVY_PATH_CHARS, vectorArea: 1 })).choice).toBe('vector');
   });
 });

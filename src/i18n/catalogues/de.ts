@@ -74,6 +74,7 @@ export const de: Catalogue = {
 
   'report.contents': 'Inhalt',
   'report.contentsContinued': 'Inhalt (Fortsetzung)',
+  'report.storyContinued': '{title} (Fortsetzung)',
   'report.cover': 'Deckblatt',
   'report.pageNumber': '{number} / {total}',
 };

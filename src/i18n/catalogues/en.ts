@@ -89,6 +89,7 @@ export const en = {
   // The PDF report's own words (src/report/labels.ts).
   'report.contents': 'Contents',
   'report.contentsContinued': 'Contents (continued)',
+  'report.storyContinued': '{title} (continued)',
   'report.cover': 'Cover',
   'report.pageNumber': '{number} / {total}',
 } as const;

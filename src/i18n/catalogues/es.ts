@@ -74,6 +74,7 @@ export const es: Catalogue = {
 
   'report.contents': 'Índice',
   'report.contentsContinued': 'Índice (continuación)',
+  'report.storyContinued': '{title} (continuación)',
   'report.cover': 'Portada',
   'report.pageNumber': '{number} / {total}',
 };

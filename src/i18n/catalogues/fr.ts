@@ -77,6 +77,7 @@ export const fr: Catalogue = {
 
   'report.contents': 'Sommaire',
   'report.contentsContinued': 'Sommaire (suite)',
+  'report.storyContinued': '{title} (suite)',
   'report.cover': 'Couverture',
   'report.pageNumber': '{number} / {total}',
 };

@@ -74,6 +74,7 @@ export const it: Catalogue = {
 
   'report.contents': 'Indice',
   'report.contentsContinued': 'Indice (continua)',
+  'report.storyContinued': '{title} (continua)',
   'report.cover': 'Copertina',
   'report.pageNumber': '{number} / {total}',
 };

@@ -74,6 +74,7 @@ export const nl: Catalogue = {
 
   'report.contents': 'Inhoud',
   'report.contentsContinued': 'Inhoud (vervolg)',
+  'report.storyContinued': '{title} (vervolg)',
   'report.cover': 'Omslag',
   'report.pageNumber': '{number} / {total}',
 };
